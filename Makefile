@@ -1,0 +1,35 @@
+# agentft developer entry points. Everything installs into .venv from package registries only.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH := torch==2.13.0
+# The official BFCL checker is installed without its (many) dependencies: the tests use it as an oracle.
+BFCL_ORACLE := bfcl-eval==2026.3.23
+EXTRAS ?= dev
+
+.PHONY: install test demo bench lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	$(BIN)/pip install -q --no-deps $(BFCL_ORACLE)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check agentft tests
+	$(BIN)/ruff format --check agentft tests
+
+demo: install
+	$(BIN)/agentft demo
+
+bench: install
+	$(BIN)/agentft bench all -o bench/results.json
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

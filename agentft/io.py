@@ -1,0 +1,109 @@
+"""Reading JSON/JSONL with located errors, and atomic writes so a failed run never leaves partial files."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from agentft.errors import AgentftError
+
+
+def read_json_or_jsonl(path: str | Path) -> Any:
+    """Parse a file as JSON, falling back to JSONL (a list of its non-empty lines)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgentftError("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AgentftError(f"cannot read file ({exc})", file=path) from None
+    if not text.strip():
+        raise AgentftError("file is empty", file=path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as whole_err:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if len(lines) < 2:
+            raise AgentftError(f"invalid JSON: {whole_err.msg} (line {whole_err.lineno})", file=path) from None
+        return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: str | Path) -> Iterator[Any]:
+    """Yield one object per non-empty line; a bad line is reported as `$[line_index]` (0-based, blank lines skipped)."""
+    path = Path(path)
+    try:
+        handle = path.open(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgentftError("file not found", file=path) from None
+    with handle:
+        index = 0
+        for lineno, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AgentftError(f"invalid JSON on line {lineno}: {exc.msg}", file=path, path=f"$[{index}]") from None
+            index += 1
+
+
+def dumps_line(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> None:
+    write_text_atomic(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_jsonl(path: Path, rows: Iterable[Any]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(dumps_line(row) + "\n")
+
+
+@contextlib.contextmanager
+def atomic_directory(final: str | Path) -> Iterator[Path]:
+    """Yield a staging directory beside `final`; on success its files replace `final`'s, on failure it vanishes.
+
+    Files are moved one by one with os.replace, so existing unrelated files in `final` survive and no reader
+    ever sees a half-written file.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))
+    try:
+        yield staging
+        final.mkdir(parents=True, exist_ok=True)
+        for item in sorted(staging.iterdir()):
+            os.replace(item, final / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
