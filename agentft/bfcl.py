@@ -28,14 +28,26 @@ from agentft.io import iter_jsonl
 
 # BFCL's Python mapping: "any" is compared as a string and "tuple" as a list (JSON has no tuples).
 PYTHON_TYPES: dict[str, type] = {
-    "string": str, "integer": int, "float": float, "boolean": bool,
-    "array": list, "tuple": list, "dict": dict, "any": str,
+    "string": str,
+    "integer": int,
+    "float": float,
+    "boolean": bool,
+    "array": list,
+    "tuple": list,
+    "dict": dict,
+    "any": str,
 }
 NESTED_TYPES = ("array", "tuple")
 RELEVANCE_CATEGORIES = ("irrelevance", "live_irrelevance", "live_relevance")
 AST_CATEGORIES = (
-    "simple_python", "multiple", "parallel", "parallel_multiple",
-    "live_simple", "live_multiple", "live_parallel", "live_parallel_multiple",
+    "simple_python",
+    "multiple",
+    "parallel",
+    "parallel_multiple",
+    "live_simple",
+    "live_multiple",
+    "live_parallel",
+    "live_parallel_multiple",
 )
 _STANDARDIZE = re.compile(r"[ ,./\-_*^]")
 
@@ -67,8 +79,9 @@ def _answer_type(accepted: list[Any]) -> type | None:
     return None
 
 
-def _check_type(param: str, value: Any, accepted: list[Any], type_name: str, expected: type,
-                nested: type | None) -> tuple[Verdict, bool]:
+def _check_type(
+    param: str, value: Any, accepted: list[Any], type_name: str, expected: type, nested: type | None
+) -> tuple[Verdict, bool]:
     """Returns (verdict, is_variable). Nested checking is one level deep, as in BFCL."""
     answer_type = _answer_type(accepted)
     is_variable = answer_type is not None and answer_type != expected
@@ -91,8 +104,10 @@ def _check_type(param: str, value: Any, accepted: list[Any], type_name: str, exp
     if answer_type is not None and type(value) is answer_type:
         return OK, True
     errors = list(nested_error.errors) if nested_error else []
-    errors.append(f"Incorrect type for parameter {param!r}. Expected type {type_name}, got {type(value).__name__}. "
-                  f"Parameter value: {value!r}.")
+    errors.append(
+        f"Incorrect type for parameter {param!r}. Expected type {type_name}, got {type(value).__name__}. "
+        f"Parameter value: {value!r}."
+    )
     return Verdict(False, "type_error:simple", errors), is_variable
 
 
@@ -104,15 +119,18 @@ def _check_string(param: str, value: str, accepted: list[Any]) -> Verdict:
     options = [standardize_string(a) for a in accepted if type(a) is str]
     if standardize_string(value) in options:
         return OK
-    return Verdict.fail("value_error:string", f"Invalid value for parameter {param!r}: {value!r}. "
-                        f"Expected one of {accepted}. Case insensitive.")
+    return Verdict.fail(
+        "value_error:string",
+        f"Invalid value for parameter {param!r}: {value!r}. Expected one of {accepted}. Case insensitive.",
+    )
 
 
 def _check_list(param: str, value: list[Any], accepted: list[Any]) -> Verdict:
     if _standardized(list(value)) in [_standardized(list(a)) for a in accepted]:
         return OK
-    return Verdict.fail("value_error:list/tuple", f"Invalid value for parameter {param!r}: {value!r}. "
-                        f"Expected one of {accepted}.")
+    return Verdict.fail(
+        "value_error:list/tuple", f"Invalid value for parameter {param!r}: {value!r}. Expected one of {accepted}."
+    )
 
 
 def _check_dict(param: str, value: dict[str, Any], accepted: list[Any]) -> Verdict:
@@ -133,8 +151,9 @@ def _match_dict(value: dict[str, Any], answer: dict[str, Any]) -> Verdict:
         options = _standardized(answer[key])
         item = standardize_string(item) if type(item) is str else item
         if item not in options:
-            return Verdict.fail("value_error:dict_value", f"Invalid value for parameter {key!r}: {item!r}. "
-                                f"Expected one of {options}.")
+            return Verdict.fail(
+                "value_error:dict_value", f"Invalid value for parameter {key!r}: {item!r}. Expected one of {options}."
+            )
     for key, options in answer.items():
         if key not in value and "" not in options:
             return Verdict.fail("value_error:dict_key", f"Missing dict key parameter: '{key}'.")
@@ -162,7 +181,9 @@ def check_call(doc: dict[str, Any], call: dict[str, Any], answer: dict[str, dict
     name = doc["name"]
     params_doc = doc["parameters"]["properties"]
     if name not in call:
-        return Verdict.fail("simple_function_checker:wrong_func_name", f"Function name {name!r} not found in model output.")
+        return Verdict.fail(
+            "simple_function_checker:wrong_func_name", f"Function name {name!r} not found in model output."
+        )
     args = call[name]
     for param in doc["parameters"].get("required", []):
         if param not in args:
@@ -204,12 +225,15 @@ def check_call(doc: dict[str, Any], call: dict[str, Any], answer: dict[str, dict
                     return special
                 continue
         if value not in accepted:
-            return Verdict.fail("value_error:others", f"Invalid value for parameter {param!r}: {value!r}. "
-                                f"Expected one of {accepted}.")
+            return Verdict.fail(
+                "value_error:others", f"Invalid value for parameter {param!r}: {value!r}. Expected one of {accepted}."
+            )
     for param, accepted in accepted_params.items():
         if param not in args and "" not in accepted:
-            return Verdict.fail("simple_function_checker:missing_optional",
-                                f"Optional parameter {param!r} not provided and not marked as optional.")
+            return Verdict.fail(
+                "simple_function_checker:missing_optional",
+                f"Optional parameter {param!r} not provided and not marked as optional.",
+            )
     return OK
 
 
@@ -232,13 +256,24 @@ def _check_parallel(docs: list[dict[str, Any]], output: Decoded, answers: list[d
             if verdict.valid:
                 matched.add(candidate)
                 break
-            sub_errors.append({f"Model Result Index {candidate}": {
-                "sub_error": verdict.errors, "sub_error_type": verdict.error_type,
-                "model_output_item": call, "possible_answer_item": answer}})
+            sub_errors.append(
+                {
+                    f"Model Result Index {candidate}": {
+                        "sub_error": verdict.errors,
+                        "sub_error_type": verdict.error_type,
+                        "model_output_item": call,
+                        "possible_answer_item": answer,
+                    }
+                }
+            )
         if not verdict.valid:
             remaining = [i for i in range(len(output)) if i not in matched]
-            return Verdict.fail(f"{kind}:cannot_find_match", f"Could not find a matching function among index "
-                                f"{remaining} of model output for index {index} of possible answers.", *sub_errors)
+            return Verdict.fail(
+                f"{kind}:cannot_find_match",
+                f"Could not find a matching function among index "
+                f"{remaining} of model output for index {index} of possible answers.",
+                *sub_errors,
+            )
     return OK
 
 
@@ -293,8 +328,9 @@ class ScoreReport:
             "accuracy": self.accuracy,
             "total": self.total,
             "missing": self.missing,
-            "results": [{"id": r.id, "valid": r.valid, "error_type": r.error_type, "errors": r.errors}
-                        for r in self.results],
+            "results": [
+                {"id": r.id, "valid": r.valid, "error_type": r.error_type, "errors": r.errors} for r in self.results
+            ],
         }
 
 
@@ -302,12 +338,15 @@ def category_files(bfcl_dir: str | Path, category: str) -> tuple[Path, Path | No
     bfcl_dir = Path(bfcl_dir)
     questions = bfcl_dir / f"BFCL_v4_{category}.json"
     if not questions.is_file():
-        available = sorted(p.name[len("BFCL_v4_"):-len(".json")] for p in bfcl_dir.glob("BFCL_v4_*.json"))
-        raise AgentftError(f"no BFCL file for category {category!r} (available: {', '.join(available) or 'none'})",
-                           file=questions)
+        available = sorted(p.name[len("BFCL_v4_") : -len(".json")] for p in bfcl_dir.glob("BFCL_v4_*.json"))
+        raise AgentftError(
+            f"no BFCL file for category {category!r} (available: {', '.join(available) or 'none'})", file=questions
+        )
     if category not in AST_CATEGORIES and not is_relevance_category(category):
-        raise AgentftError(f"category {category!r} is not a Python AST category; supported: "
-                           f"{', '.join(AST_CATEGORIES + RELEVANCE_CATEGORIES)}")
+        raise AgentftError(
+            f"category {category!r} is not a Python AST category; supported: "
+            f"{', '.join(AST_CATEGORIES + RELEVANCE_CATEGORIES)}"
+        )
     if is_relevance_category(category):
         return questions, None
     answers = bfcl_dir / "possible_answer" / f"BFCL_v4_{category}.json"
@@ -327,10 +366,7 @@ def _load_by_id(path: Path) -> dict[str, dict[str, Any]]:
 
 def decode_prediction(pred: dict[str, Any]) -> Decoded:
     """A prediction line's calls in BFCL's decoded form; raises ToolCallParseError when the text has no call."""
-    if "calls" in pred:
-        calls = [ToolCall.model_validate(c) for c in pred["calls"]]
-    else:
-        calls = parse_tool_calls(pred["text"])
+    calls = [ToolCall.model_validate(c) for c in pred["calls"]] if "calls" in pred else parse_tool_calls(pred["text"])
     return [c.to_bfcl() for c in calls]
 
 
@@ -345,8 +381,13 @@ def _score_one(category: str, entry: dict[str, Any], answer: dict[str, Any] | No
     if category == "live_relevance":
         return OK if decoded else Verdict.fail("relevance_error:decoder_failed", "No function call decoded.")
     if is_relevance_category(category):
-        return Verdict.fail("irrelevance_error:decoder_success", "Valid syntax. Successfully decode AST when it "
-                            "should not.") if decoded else OK
+        return (
+            Verdict.fail(
+                "irrelevance_error:decoder_success", "Valid syntax. Successfully decode AST when it should not."
+            )
+            if decoded
+            else OK
+        )
     return check_output(category, entry["function"], decoded, answer["ground_truth"])
 
 

@@ -82,8 +82,13 @@ def _call_from_obj(obj: Any) -> list[ToolCall]:
 # --- BFCL Python-call syntax -------------------------------------------------------------------------------
 
 _BINOPS = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
 }
 
 
@@ -146,14 +151,16 @@ def _func_name(node: ast.AST) -> str:
 
 def _python_call(node: ast.Call) -> ToolCall:
     # Like BFCL, only keyword arguments count; positional ones are dropped (and then show up as missing).
-    return ToolCall(name=_func_name(node.func), arguments={kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg})
+    return ToolCall(
+        name=_func_name(node.func), arguments={kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}
+    )
 
 
 def parse_python_calls(text: str) -> list[ToolCall]:
     """Parse `[f(a=1), g(b="x")]` or `f(a=1)` with `ast` (never eval)."""
     source = text.strip().strip("`").strip()
     if source.startswith("python\n"):
-        source = source[len("python\n"):]
+        source = source[len("python\n") :]
     try:
         tree = ast.parse(source.strip().strip("'"), mode="eval")
     except SyntaxError as exc:

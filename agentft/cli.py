@@ -18,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -33,7 +34,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
 ) -> None:
     """LoRA-as-Tools: build tool-calling datasets, train adapters, route, serve and evaluate."""
 
@@ -42,7 +45,9 @@ def _root(
 def score(
     bfcl: Annotated[Path, typer.Option(help="BFCL data directory (BFCL_v4_<cat>.json and possible_answer/).")],
     category: Annotated[str, typer.Option(help="BFCL category, e.g. simple_python, multiple, parallel, live_simple.")],
-    predictions: Annotated[Path, typer.Option(help='JSONL: {"id", "calls": [{"name","arguments"}]} or {"id", "text"}.')],
+    predictions: Annotated[
+        Path, typer.Option(help='JSONL: {"id", "calls": [{"name","arguments"}]} or {"id", "text"}.')
+    ],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full per-prediction report here.")] = None,
 ) -> None:
     """Score predictions with BFCL-compatible AST checking (same verdicts as the official checker).
@@ -66,6 +71,75 @@ def score(
     if json_out:
         write_json_atomic(json_out, report.to_json())
         console.print(f"report written to {json_out}")
+
+
+@app.command("build-dataset")
+def build_dataset_cmd(
+    tools: Annotated[
+        Path, typer.Argument(help="Tools file: OpenAI `tools`, BFCL functions or MCP tools/list (JSON/JSONL).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Output directory [default: datasets/<tools name>].")
+    ] = None,
+    n: Annotated[int, typer.Option("--n", help="Number of examples across all splits.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 0,
+    mix: Annotated[
+        str, typer.Option(help="Example kinds and weights.")
+    ] = "single=0.4,multiple=0.3,parallel=0.15,irrelevance=0.15",
+    ood_tools: Annotated[float, typer.Option(help="Share of tools held out of training for test_ood.")] = 0.2,
+    ood_fraction: Annotated[float, typer.Option(help="Share of examples in test_ood.")] = 0.1,
+    val_fraction: Annotated[float, typer.Option(help="Share of in-domain examples in val.")] = 0.1,
+    test_fraction: Annotated[float, typer.Option(help="Share of in-domain examples in test.")] = 0.1,
+    optional_rate: Annotated[float, typer.Option(help="Probability that an optional argument is present.")] = 0.5,
+    dpo_per_example: Annotated[int, typer.Option(help="Rejected variants per example in dpo.jsonl.")] = 2,
+    workers: Annotated[int, typer.Option(help="Worker processes (0 = one per core).")] = 0,
+) -> None:
+    """Turn JSON-schema tool definitions into verified function-calling training data.
+
+    Writes train/val/test/test_ood.jsonl (TRL conversational format with tools), dpo.jsonl (typed rejected
+    variants, each verified wrong), manifest.json (lineage: command, seed, sha256 of input and outputs) and a
+    README.md dataset card. Every synthesized call is validated against its schema. Output is written
+    atomically: a failed run leaves nothing behind.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agentft.dataset.builder import BuildConfig, build_dataset, parse_mix
+
+    config = BuildConfig(
+        n=n,
+        seed=seed,
+        mix=parse_mix(mix),
+        ood_tools=ood_tools,
+        ood_fraction=ood_fraction,
+        val_fraction=val_fraction,
+        test_fraction=test_fraction,
+        optional_rate=optional_rate,
+        dpo_per_example=dpo_per_example,
+        workers=workers,
+    )
+    config.validate()
+    out = out or Path("datasets") / tools.stem
+    columns = (
+        TextColumn("[bold]building[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        task = progress.add_task(tools.name, total=n)
+        manifest = build_dataset(
+            tools, out, config, command=["agentft", *sys.argv[1:]], progress=lambda k: progress.advance(task, k)
+        )
+    table = Table(title=f"{out}")
+    table.add_column("split")
+    table.add_column("examples", justify="right")
+    for split, total in manifest["totals"].items():
+        table.add_row(split, str(total))
+    table.add_row("dpo pairs", str(manifest["dpo"]["total"]))
+    console.print(table)
+    console.print(f"held-out tools (test_ood): {', '.join(manifest['ood_tools']) or 'none'}")
+    for warning in manifest["warnings"]:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 def main() -> None:

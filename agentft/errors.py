@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-
 _PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 

@@ -36,7 +36,7 @@ def read_json_or_jsonl(path: str | Path) -> Any:
 
 
 def iter_jsonl(path: str | Path) -> Iterator[Any]:
-    """Yield one object per non-empty line; a bad line is reported as `$[line_index]` (0-based, blank lines skipped)."""
+    """Yield one object per non-empty line; a bad line is reported as `$[index]` (0-based, blank lines skipped)."""
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
@@ -50,7 +50,9 @@ def iter_jsonl(path: str | Path) -> Iterator[Any]:
             try:
                 yield json.loads(line)
             except json.JSONDecodeError as exc:
-                raise AgentftError(f"invalid JSON on line {lineno}: {exc.msg}", file=path, path=f"$[{index}]") from None
+                raise AgentftError(
+                    f"invalid JSON on line {lineno}: {exc.msg}", file=path, path=f"$[{index}]"
+                ) from None
             index += 1
 
 
@@ -73,6 +75,7 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared like any written file
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -102,6 +105,10 @@ def atomic_directory(final: str | Path) -> Iterator[Path]:
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".tmp-{final.name}-"))
     try:
         yield staging
+        if not final.exists():
+            os.chmod(staging, 0o755)
+            os.replace(staging, final)  # one atomic rename when there is nothing to merge into
+            return
         final.mkdir(parents=True, exist_ok=True)
         for item in sorted(staging.iterdir()):
             os.replace(item, final / item.name)

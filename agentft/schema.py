@@ -21,8 +21,19 @@ from agentft.errors import AgentftError, json_path
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 # Keywords whose value is a single subschema / a list of subschemas / a map of name -> subschema.
-SUBSCHEMA_ONE = ("additionalProperties", "items", "not", "contains", "propertyNames", "if", "then", "else",
-                 "unevaluatedItems", "unevaluatedProperties", "additionalItems")
+SUBSCHEMA_ONE = (
+    "additionalProperties",
+    "items",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "additionalItems",
+)
 SUBSCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 SUBSCHEMA_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 # Keywords that only annotate; they may sit beside $ref in any draft without changing validation.
@@ -94,8 +105,13 @@ def map_bfcl_types(schema: Any) -> Any:
 
 _DIALECTS = {
     cls.META_SCHEMA.get("$id", cls.META_SCHEMA.get("id", "")).rstrip("#"): cls
-    for cls in (validators.Draft4Validator, validators.Draft6Validator, validators.Draft7Validator,
-                validators.Draft201909Validator, Draft202012Validator)
+    for cls in (
+        validators.Draft4Validator,
+        validators.Draft6Validator,
+        validators.Draft7Validator,
+        validators.Draft201909Validator,
+        Draft202012Validator,
+    )
 }
 
 
@@ -196,9 +212,8 @@ def to_2020_12(schema: dict[str, Any]) -> dict[str, Any]:
     else:
         out.pop("additionalItems", None)
     for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
-        if isinstance(out.get(exclusive), bool):
-            if out.pop(exclusive) and bound in out:
-                out[exclusive] = out.pop(bound)
+        if isinstance(out.get(exclusive), bool) and out.pop(exclusive) and bound in out:
+            out[exclusive] = out.pop(bound)
     deps = out.pop("dependencies", None)
     if isinstance(deps, dict):
         for name, dep in deps.items():

@@ -100,12 +100,15 @@ def parse_tool(entry: Any) -> ToolSpec:
     schema = body.get(schema_key, {"type": "object", "properties": {}})
     where = [*base, schema_key]
     if not isinstance(schema, dict):
-        raise AgentftError(f"parameters must be a JSON Schema object, got {type(schema).__name__}", path=json_path(where))
+        raise AgentftError(
+            f"parameters must be a JSON Schema object, got {type(schema).__name__}", path=json_path(where)
+        )
     if fmt == "bfcl":
         schema = map_bfcl_types(schema)
     if schema.get("type", "object") != "object":
-        raise AgentftError(f"parameters schema must have type 'object', got {schema.get('type')!r}",
-                           path=json_path([*where, "type"]))
+        raise AgentftError(
+            f"parameters schema must have type 'object', got {schema.get('type')!r}", path=json_path([*where, "type"])
+        )
     try:
         normalized = normalize_schema(schema)
     except AgentftError as err:

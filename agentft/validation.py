@@ -37,23 +37,28 @@ def validate_call(call: ToolCall, tools: Iterable[ToolSpec] | dict[str, ToolSpec
         return [CallError(kind=CallErrorKind.UNKNOWN_TOOL, path="$", message=f"no tool named {call.name!r}")]
     args = call.arguments
     errors = [
-        CallError(kind=CallErrorKind.MISSING_REQUIRED, path=json_path([name]),
-                  message=f"missing required argument {name!r}")
+        CallError(
+            kind=CallErrorKind.MISSING_REQUIRED, path=json_path([name]), message=f"missing required argument {name!r}"
+        )
         for name in tool.required
         if name not in args
     ]
     if not tool.allows_extra_arguments:
         errors += [
-            CallError(kind=CallErrorKind.UNEXPECTED_ARGUMENT, path=json_path([name]),
-                      message=f"unexpected argument {name!r} for {tool.name!r}")
+            CallError(
+                kind=CallErrorKind.UNEXPECTED_ARGUMENT,
+                path=json_path([name]),
+                message=f"unexpected argument {name!r} for {tool.name!r}",
+            )
             for name in args
             if name not in tool.properties
         ]
     for err in tool.validator.iter_errors(_jsonable(args)):
         if not err.absolute_path and err.validator in ("required", "additionalProperties"):
             continue  # already reported above with a more specific kind
-        errors.append(CallError(kind=CallErrorKind.SCHEMA_VIOLATION, path=json_path(err.absolute_path),
-                                message=err.message))
+        errors.append(
+            CallError(kind=CallErrorKind.SCHEMA_VIOLATION, path=json_path(err.absolute_path), message=err.message)
+        )
     return errors
 
 

@@ -82,8 +82,8 @@ def _mutations(docs, answers, rng):
     mutated = copy.deepcopy(gold)
     target = rng.randrange(len(mutated))
     ((name, args),) = mutated[target].items()
-    yield "wrong_name", [*mutated[:target], {name + "_x": args}, *mutated[target + 1:]]
-    yield "unexpected_param", [*mutated[:target], {name: {**args, "zz_extra": 1}}, *mutated[target + 1:]]
+    yield "wrong_name", [*mutated[:target], {name + "_x": args}, *mutated[target + 1 :]]
+    yield "unexpected_param", [*mutated[:target], {name: {**args, "zz_extra": 1}}, *mutated[target + 1 :]]
     for param in list(args):
         value = args[param]
         variants = {"drop": None}
@@ -96,19 +96,22 @@ def _mutations(docs, answers, rng):
         elif isinstance(value, float):
             variants.update(as_int=int(value), as_str=str(value), plus=value + 0.5)
         elif isinstance(value, list):
-            variants.update(reversed=list(reversed(value)), as_tuple=tuple(value), shorter=value[:-1], as_str=str(value))
+            variants.update(
+                reversed=list(reversed(value)), as_tuple=tuple(value), shorter=value[:-1], as_str=str(value)
+            )
         elif isinstance(value, dict):
             variants.update(extra_key={**value, "zz": 1}, fewer={k: v for k, v in list(value.items())[1:]})
         for kind, new in variants.items():
             new_args = {k: v for k, v in args.items() if k != param}
             if kind != "drop":
                 new_args[param] = new
-            yield f"{param}:{kind}", [*mutated[:target], {name: new_args}, *mutated[target + 1:]]
+            yield f"{param}:{kind}", [*mutated[:target], {name: new_args}, *mutated[target + 1 :]]
 
 
 @pytest.mark.parametrize("category", AST_CATEGORIES)
 def test_verdicts_match_official_checker(category):
     official, python, data = _official()
+
     def load(path):
         return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
@@ -119,8 +122,9 @@ def test_verdicts_match_official_checker(category):
     for entry in questions:
         gt = answers[entry["id"]]["ground_truth"]
         for kind, output in _mutations(entry["function"], gt, rng):
-            expected = official(copy.deepcopy(entry["function"]), copy.deepcopy(output), copy.deepcopy(gt), python,
-                                category, "model")
+            expected = official(
+                copy.deepcopy(entry["function"]), copy.deepcopy(output), copy.deepcopy(gt), python, category, "model"
+            )
             ours = check_output(category, entry["function"], output, gt)
             official_type = None if expected["valid"] else expected["error_type"]
             assert (ours.valid, ours.error_type) == (expected["valid"], official_type), (

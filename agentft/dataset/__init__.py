@@ -1,0 +1,1 @@
+"""Function-calling dataset synthesis from tool schemas (`agentft build-dataset`)."""

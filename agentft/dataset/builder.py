@@ -1,0 +1,419 @@
+"""`agentft build-dataset`: tools file -> verified function-calling SFT/DPO data with splits and lineage.
+
+Each example is generated from its own seed (`seed:index`), so the output is identical for a seed whatever
+the number of worker processes; dedup and split assignment happen afterwards in index order.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentft import __version__
+from agentft.calls import ToolCall
+from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS, call_when_irrelevant, rejected_for_calls
+from agentft.dataset.queries import IRRELEVANT, Paraphraser, parallel_query, single_query, states_all_values
+from agentft.dataset.synth import ArgumentSynthesizer
+from agentft.errors import AgentftError
+from agentft.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_jsonl, write_text_atomic
+from agentft.tools import ToolSpec, load_tools, openai_tools
+from agentft.validation import validate_call
+
+KINDS = ("single", "multiple", "parallel", "irrelevance")
+SPLITS = ("train", "val", "test", "test_ood")
+SYSTEM_PROMPT = (
+    "You are a helpful assistant with access to tools. When a tool fits the request, call it with arguments "
+    "taken from the request; when none fits, answer directly without calling a tool."
+)
+
+
+@dataclass
+class BuildConfig:
+    n: int = 1000
+    seed: int = 0
+    mix: dict[str, float] = field(
+        default_factory=lambda: {"single": 0.4, "multiple": 0.3, "parallel": 0.15, "irrelevance": 0.15}
+    )
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    ood_fraction: float = 0.1  # share of examples that go to test_ood
+    ood_tools: float = 0.2  # share of tools held out of training entirely (at least 1 when there are >= 3)
+    optional_rate: float = 0.5
+    dpo_per_example: int = 2
+    max_parallel: int = 4
+    max_distractors: int = 4
+    workers: int = 0  # 0 = one per core
+
+    def validate(self) -> None:
+        if self.n < 1:
+            raise AgentftError("--n must be at least 1")
+        unknown = set(self.mix) - set(KINDS)
+        if unknown:
+            raise AgentftError(
+                f"unknown example kind(s) in --mix: {', '.join(sorted(unknown))} (choose from {', '.join(KINDS)})"
+            )
+        if any(w < 0 for w in self.mix.values()) or sum(self.mix.values()) <= 0:
+            raise AgentftError("--mix weights must be non-negative and not all zero")
+        for name in ("val_fraction", "test_fraction", "ood_fraction", "ood_tools", "optional_rate"):
+            if not 0 <= getattr(self, name) < 1:
+                raise AgentftError(f"{name} must be in [0, 1)")
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """'single=0.5,parallel=0.5' -> {'single': 0.5, 'parallel': 0.5}."""
+    mix: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, weight = part.partition("=")
+        try:
+            mix[name.strip()] = float(weight)
+        except ValueError:
+            raise AgentftError(f"--mix entry {part!r} must look like kind=weight") from None
+        if not sep:
+            raise AgentftError(f"--mix entry {part!r} must look like kind=weight")
+    return mix
+
+
+# --- example generation (runs in worker processes) --------------------------------------------------------
+
+
+@dataclass
+class Example:
+    index: int
+    kind: str
+    ood: bool
+    row: dict[str, Any]
+    dpo: list[dict[str, Any]]
+    key: str
+
+
+class ExampleFactory:
+    """Generates the example for one index; pure function of (tools, config, index)."""
+
+    def __init__(
+        self, tools: list[ToolSpec], ood_names: set[str], config: BuildConfig, paraphrase: Paraphraser | None = None
+    ):
+        self.config = config
+        self.paraphrase = paraphrase
+        self.pools = {
+            False: [t for t in tools if t.name not in ood_names],
+            True: [t for t in tools if t.name in ood_names],
+        }
+        self.irrelevant = {ood: _unrelated_requests(pool) for ood, pool in self.pools.items()}
+        kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
+        self.kinds, self.weights = kinds, [self.config.mix[k] for k in kinds]
+
+    def __call__(self, index: int, ood: bool) -> Example:
+        rng = random.Random(f"{self.config.seed}:{int(ood)}:{index}")
+        pool = self.pools[ood]
+        kind = rng.choices(self.kinds, self.weights)[0]
+        if kind == "multiple" and len(pool) < 2:
+            kind = "single"
+        if kind == "irrelevance" and not self.irrelevant[ood]:
+            kind = "single"
+        synth = ArgumentSynthesizer(rng, optional_rate=self.config.optional_rate)
+        if kind == "irrelevance":
+            return self._irrelevance(index, ood, rng, pool, synth)
+        if kind == "parallel":
+            count = rng.randint(2, self.config.max_parallel)
+            targets = [rng.choice(pool)] * count if rng.random() < 0.5 else [rng.choice(pool) for _ in range(count)]
+            offered = list({t.name: t for t in targets}.values())
+        else:
+            targets = [rng.choice(pool)]
+            offered = list(targets)
+        if kind == "multiple" or (kind == "parallel" and rng.random() < 0.5):
+            taken = {t.name for t in offered}
+            others = [t for t in pool if t.name not in taken]
+            offered += rng.sample(others, min(len(others), rng.randint(1, self.config.max_distractors)))
+            rng.shuffle(offered)
+        calls = [synth.call(tool) for tool in targets]
+        for call in calls:  # the synthesizer validates too; this is the contract the dataset promises
+            errors = validate_call(call, offered)
+            if errors:
+                raise AssertionError(f"synthesized an invalid call for {call.name!r}: {errors[0]}")
+        pairs = list(zip(targets, calls, strict=True))
+        query = single_query(*pairs[0], rng) if len(pairs) == 1 else parallel_query(pairs, rng)
+        if self.paraphrase is not None:
+            rewritten = self.paraphrase(query, calls, offered)
+            if states_all_values(rewritten, calls):
+                query = rewritten
+        prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": query}]
+        chosen = {"role": "assistant", "tool_calls": [c.to_openai() for c in calls]}
+        row = {"id": "", "kind": kind, "messages": [*prompt, chosen], "tools": openai_tools(offered)}
+        dpo = []
+        start = rng.randrange(len(REJECTION_KINDS))
+        for offset in range(len(REJECTION_KINDS)):
+            if len(dpo) >= self.config.dpo_per_example:
+                break
+            rejection = REJECTION_KINDS[(start + offset) % len(REJECTION_KINDS)]
+            rejected = rejected_for_calls(rejection, calls, offered, rng)
+            if rejected is not None:
+                dpo.append(
+                    {
+                        "prompt": prompt,
+                        "chosen": [chosen],
+                        "rejected": [rejected],
+                        "tools": row["tools"],
+                        "rejection_kind": rejection,
+                    }
+                )
+        key = _dedup_key(query, calls, offered)
+        return Example(index, kind, ood, row, dpo, key)
+
+    def _irrelevance(self, index, ood, rng, pool, synth) -> Example:
+        offered = rng.sample(pool, min(len(pool), rng.randint(1, self.config.max_distractors)))
+        question, answer = rng.choice(self.irrelevant[ood])
+        prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
+        chosen = {"role": "assistant", "content": answer}
+        row = {"id": "", "kind": "irrelevance", "messages": [*prompt, chosen], "tools": openai_tools(offered)}
+        dpo = [
+            {
+                "prompt": prompt,
+                "chosen": [chosen],
+                "rejected": [call_when_irrelevant(offered, synth.call, rng)],
+                "tools": row["tools"],
+                "rejection_kind": IRRELEVANT_REJECTION,
+            }
+        ]
+        return Example(index, "irrelevance", ood, row, dpo, _dedup_key(question, [], offered))
+
+
+_WORD = re.compile(r"[a-z]{5,}")
+
+
+def _unrelated_requests(tools: list[ToolSpec]) -> list[tuple[str, str]]:
+    """Irrelevance requests sharing no content word with the tools, so no tool could plausibly serve them."""
+    vocabulary = set()
+    for tool in tools:
+        vocabulary |= set(_WORD.findall(f"{tool.name} {tool.description}".lower().replace("_", " ")))
+    return [(q, a) for q, a in IRRELEVANT if not set(_WORD.findall(q.lower())) & vocabulary]
+
+
+def _dedup_key(query: str, calls: list[ToolCall], tools: list[ToolSpec]) -> str:
+    normalized = " ".join(query.lower().split())
+    body = json.dumps([[c.name, c.arguments] for c in calls], sort_keys=True, ensure_ascii=False)
+    return f"{normalized}\x00{body}\x00{','.join(sorted(t.name for t in tools))}"
+
+
+_FACTORY: ExampleFactory | None = None
+
+
+def _init_worker(factory: ExampleFactory) -> None:
+    global _FACTORY
+    _FACTORY = factory
+
+
+def _work(job: tuple[int, int, bool]) -> list[Example]:
+    start, stop, ood = job
+    return [_FACTORY(i, ood) for i in range(start, stop)]
+
+
+# --- orchestration ---------------------------------------------------------------------------------------
+
+
+def choose_ood_tools(tools: list[ToolSpec], fraction: float, seed: int) -> list[str]:
+    if len(tools) < 3 or fraction <= 0:
+        return []
+    count = max(2 if len(tools) >= 6 else 1, round(len(tools) * fraction))  # 2+ lets test_ood hold `multiple`
+    return sorted(random.Random(f"{seed}:ood").sample([t.name for t in tools], count))
+
+
+class _Generator:
+    """Produces unique examples in index order, in-process or across a fork pool."""
+
+    CHUNK = 256
+
+    def __init__(self, factory: ExampleFactory, workers: int):
+        self.factory = factory
+        self.workers = workers
+        self.pool = None
+        if workers > 1 and "fork" in mp.get_all_start_methods():
+            self.pool = mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(factory,))
+
+    def examples(self, ood: bool, limit: int) -> Iterator[Example]:
+        next_index = 0
+        while next_index < limit:
+            jobs = []
+            for _ in range(max(1, self.workers) * 2):
+                if next_index >= limit:
+                    break
+                jobs.append((next_index, min(limit, next_index + self.CHUNK), ood))
+                next_index += self.CHUNK
+            if self.pool is not None:
+                results = self.pool.map(_work, jobs)
+            else:
+                _init_worker(self.factory)
+                results = [_work(job) for job in jobs]
+            for chunk in results:
+                yield from chunk
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+
+
+def generate(
+    tools: list[ToolSpec],
+    config: BuildConfig,
+    paraphrase: Paraphraser | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, list[Example]], list[str], list[str]]:
+    """Generate, dedup and split. Returns (examples per split, OOD tool names, warnings)."""
+    config.validate()
+    ood_names = choose_ood_tools(tools, config.ood_tools, config.seed)
+    n_ood = round(config.n * config.ood_fraction) if ood_names else 0
+    n_in = config.n - n_ood
+    factory = ExampleFactory(tools, set(ood_names), config, paraphrase)
+    workers = config.workers or min(os.cpu_count() or 1, 8)
+    if config.n < 2000:
+        workers = 1  # process start-up costs more than it saves on small runs
+    generator = _Generator(factory, workers)
+    warnings: list[str] = []
+    seen: set[str] = set()
+    buckets: dict[bool, list[Example]] = {False: [], True: []}
+    try:
+        for ood, target in ((False, n_in), (True, n_ood)):
+            if target == 0:
+                continue
+            for example in generator.examples(ood, limit=target * 20):
+                if example.key in seen:
+                    continue
+                seen.add(example.key)
+                buckets[ood].append(example)
+                if progress:
+                    progress(1)
+                if len(buckets[ood]) >= target:
+                    break
+            if len(buckets[ood]) < target:
+                warnings.append(
+                    f"only {len(buckets[ood])} unique {'OOD' if ood else 'in-domain'} examples could "
+                    f"be made (asked for {target}): the tools' argument space is small"
+                )
+    finally:
+        generator.close()
+    in_domain = buckets[False]
+    random.Random(f"{config.seed}:split").shuffle(in_domain)
+    n_val = round(len(in_domain) * config.val_fraction)
+    n_test = round(len(in_domain) * config.test_fraction)
+    splits = {
+        "val": in_domain[:n_val],
+        "test": in_domain[n_val : n_val + n_test],
+        "train": in_domain[n_val + n_test :],
+        "test_ood": buckets[True],
+    }
+    for split, examples in splits.items():
+        examples.sort(key=lambda e: e.index)
+        for i, example in enumerate(examples):
+            example.row["id"] = f"{split}_{i}"
+    return splits, ood_names, warnings
+
+
+def build_dataset(
+    tools_path: str | Path,
+    out_dir: str | Path,
+    config: BuildConfig,
+    paraphrase: Paraphraser | None = None,
+    command: list[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Build and write the dataset atomically; returns the manifest."""
+    tools_path, out_dir = Path(tools_path), Path(out_dir)
+    tools = load_tools(tools_path)
+    try:
+        splits, ood_names, warnings = generate(tools, config, paraphrase, progress)
+    except AgentftError as err:
+        raise err.located(file=tools_path) from None
+    with atomic_directory(out_dir) as staging:
+        for split in SPLITS:
+            write_jsonl(staging / f"{split}.jsonl", (e.row for e in splits[split]))
+        dpo_rows = [
+            {**pair, "id": f"{e.row['id']}_dpo{j}"}
+            for split in ("train", "val")
+            for e in splits[split]
+            for j, pair in enumerate(e.dpo)
+        ]
+        write_jsonl(staging / "dpo.jsonl", dpo_rows)
+        manifest = {
+            "agentft_version": __version__,
+            "command": command if command is not None else sys.argv,
+            "seed": config.seed,
+            "config": asdict(config),
+            "input": {"path": str(tools_path), "sha256": sha256_file(tools_path), "tools": [t.name for t in tools]},
+            "ood_tools": ood_names,
+            "counts": {split: dict(sorted(Counter(e.kind for e in splits[split]).items())) for split in SPLITS},
+            "totals": {split: len(splits[split]) for split in SPLITS},
+            "dpo": {
+                "total": len(dpo_rows),
+                "kinds": dict(sorted(Counter(r["rejection_kind"] for r in dpo_rows).items())),
+            },
+            "warnings": warnings,
+            "files": {},
+        }
+        for path in sorted(staging.glob("*.jsonl")):
+            manifest["files"][path.name] = {"sha256": sha256_file(path), "rows": _count_lines(path)}
+        write_text_atomic(staging / "README.md", dataset_card(manifest, tools, splits))
+        manifest["files"]["README.md"] = {"sha256": sha256_file(staging / "README.md")}
+        write_json_atomic(staging / "manifest.json", manifest)
+    return manifest
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def dataset_card(manifest: dict[str, Any], tools: list[ToolSpec], splits: dict[str, list[Example]]) -> str:
+    name = Path(manifest["input"]["path"]).stem
+    lines = [
+        f"# {name} — function-calling dataset",
+        "",
+        f"Synthesized by `agentft build-dataset` {manifest['agentft_version']} from `{manifest['input']['path']}` "
+        f"(sha256 `{manifest['input']['sha256'][:16]}…`), seed {manifest['seed']}.",
+        "Every tool call was validated against its tool's JSON Schema; "
+        "every DPO `rejected` answer was verified wrong.",
+        "",
+        "## Splits",
+        "",
+        "| split | examples | " + " | ".join(KINDS) + " |",
+        "|---|---|" + "---|" * len(KINDS),
+    ]
+    for split in SPLITS:
+        counts = manifest["counts"][split]
+        lines.append(
+            f"| {split} | {manifest['totals'][split]} | " + " | ".join(str(counts.get(k, 0)) for k in KINDS) + " |"
+        )
+    lines += [
+        "",
+        "`test_ood` uses only tools held out of train/val/test entirely: "
+        f"{', '.join(manifest['ood_tools']) or 'none'}.",
+        "",
+        f"DPO pairs (`dpo.jsonl`, from train and val): {manifest['dpo']['total']} — "
+        + ", ".join(f"{k}: {v}" for k, v in manifest["dpo"]["kinds"].items()),
+        "",
+        "## Tools",
+        "",
+        *[f"- `{t.name}` — {t.description.splitlines()[0] if t.description else ''}" for t in tools],
+        "",
+        "## Format",
+        "",
+        "One JSON object per line in TRL's conversational format with tools: `messages` (system, user, assistant "
+        "with `tool_calls` whose `arguments` are JSON objects, or a plain `content` answer for irrelevance), `tools` "
+        "(OpenAI tool definitions), plus `id` and `kind`. Load with "
+        '`datasets.load_dataset("json", data_files={"train": "train.jsonl", ...})`.',
+        "",
+    ]
+    example = next((e for e in splits["train"] if e.kind != "irrelevance"), None)
+    if example:
+        lines += ["Example:", "", "```json", dumps_line(example.row["messages"][1:]), "```", ""]
+    if manifest["warnings"]:
+        lines += ["## Warnings", "", *[f"- {w}" for w in manifest["warnings"]], ""]
+    lines += ["Lineage: see `manifest.json` (command, seed, input and output sha256).", ""]
+    return "\n".join(lines)
