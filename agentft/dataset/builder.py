@@ -21,7 +21,7 @@ from typing import Any
 from agentft import __version__
 from agentft.calls import ToolCall
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS, call_when_irrelevant, rejected_for_calls
-from agentft.dataset.queries import IRRELEVANT, Paraphraser, parallel_query, single_query, states_all_values
+from agentft.dataset.queries import Paraphraser, irrelevant_request, parallel_query, single_query, states_all_values
 from agentft.dataset.synth import ArgumentSynthesizer
 from agentft.errors import AgentftError
 from agentft.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_jsonl, write_text_atomic
@@ -107,7 +107,9 @@ class ExampleFactory:
             False: [t for t in tools if t.name not in ood_names],
             True: [t for t in tools if t.name in ood_names],
         }
-        self.irrelevant = {ood: _unrelated_requests(pool) for ood, pool in self.pools.items()}
+        self.vocabulary = {
+            ood: _stems(" ".join(f"{t.name} {t.description}" for t in pool)) for ood, pool in self.pools.items()
+        }
         kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
         self.kinds, self.weights = kinds, [self.config.mix[k] for k in kinds]
 
@@ -117,11 +119,12 @@ class ExampleFactory:
         kind = rng.choices(self.kinds, self.weights)[0]
         if kind == "multiple" and len(pool) < 2:
             kind = "single"
-        if kind == "irrelevance" and not self.irrelevant[ood]:
-            kind = "single"
         synth = ArgumentSynthesizer(rng, optional_rate=self.config.optional_rate)
         if kind == "irrelevance":
-            return self._irrelevance(index, ood, rng, pool, synth)
+            request = self._unrelated_request(rng, ood)
+            if request is not None:
+                return self._irrelevance(index, ood, rng, pool, synth, request)
+            kind = "single"  # every draw overlapped the tools' topics
         if kind == "parallel":
             count = rng.randint(2, self.config.max_parallel)
             targets = [rng.choice(pool)] * count if rng.random() < 0.5 else [rng.choice(pool) for _ in range(count)]
@@ -165,12 +168,19 @@ class ExampleFactory:
                         "rejection_kind": rejection,
                     }
                 )
-        key = _dedup_key(query, calls, offered)
+        key = _dedup_key(query, calls)
         return Example(index, kind, ood, row, dpo, key)
 
-    def _irrelevance(self, index, ood, rng, pool, synth) -> Example:
+    def _unrelated_request(self, rng: random.Random, ood: bool) -> tuple[str, str] | None:
+        for _ in range(20):
+            question, answer = irrelevant_request(rng)
+            if not _stems(question) & self.vocabulary[ood]:  # no tool may plausibly serve it
+                return question, answer
+        return None
+
+    def _irrelevance(self, index, ood, rng, pool, synth, request) -> Example:
         offered = rng.sample(pool, min(len(pool), rng.randint(1, self.config.max_distractors)))
-        question, answer = rng.choice(self.irrelevant[ood])
+        question, answer = request
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
         chosen = {"role": "assistant", "content": answer}
         row = {"id": "", "kind": "irrelevance", "messages": [*prompt, chosen], "tools": openai_tools(offered)}
@@ -183,24 +193,21 @@ class ExampleFactory:
                 "rejection_kind": IRRELEVANT_REJECTION,
             }
         ]
-        return Example(index, "irrelevance", ood, row, dpo, _dedup_key(question, [], offered))
+        return Example(index, "irrelevance", ood, row, dpo, _dedup_key(question, []))
 
 
 _WORD = re.compile(r"[a-z]{5,}")
 
 
-def _unrelated_requests(tools: list[ToolSpec]) -> list[tuple[str, str]]:
-    """Irrelevance requests sharing no content word with the tools, so no tool could plausibly serve them."""
-    vocabulary = set()
-    for tool in tools:
-        vocabulary |= set(_WORD.findall(f"{tool.name} {tool.description}".lower().replace("_", " ")))
-    return [(q, a) for q, a in IRRELEVANT if not set(_WORD.findall(q.lower())) & vocabulary]
+def _stems(text: str) -> set[str]:
+    """Crude 5-letter stems of content words ('multiplied' ~ 'multiply'), enough to spot topical overlap."""
+    return {w[:5] for w in _WORD.findall(text.lower().replace("_", " "))}
 
 
-def _dedup_key(query: str, calls: list[ToolCall], tools: list[ToolSpec]) -> str:
+def _dedup_key(query: str, calls: list[ToolCall]) -> str:
+    """Normalized request + answer: the same request never appears twice, whatever tools are offered."""
     normalized = " ".join(query.lower().split())
-    body = json.dumps([[c.name, c.arguments] for c in calls], sort_keys=True, ensure_ascii=False)
-    return f"{normalized}\x00{body}\x00{','.join(sorted(t.name for t in tools))}"
+    return normalized + "\x00" + json.dumps([[c.name, c.arguments] for c in calls], sort_keys=True, ensure_ascii=False)
 
 
 _FACTORY: ExampleFactory | None = None

@@ -160,3 +160,55 @@ IRRELEVANT = [
     ("How do you say 'thank you' in Japanese?", "'Thank you' in Japanese is 'arigatou' (ありがとう)."),
     ("What is the freezing point of water in Fahrenheit?", "Water freezes at 32 °F."),
 ]
+
+
+_CAPITALS = [
+    ("France", "Paris"),
+    ("Japan", "Tokyo"),
+    ("Canada", "Ottawa"),
+    ("Kenya", "Nairobi"),
+    ("Peru", "Lima"),
+    ("Norway", "Oslo"),
+    ("Egypt", "Cairo"),
+    ("Vietnam", "Hanoi"),
+    ("Chile", "Santiago"),
+    ("Poland", "Warsaw"),
+    ("Portugal", "Lisbon"),
+    ("Thailand", "Bangkok"),
+    ("Ireland", "Dublin"),
+    ("Morocco", "Rabat"),
+    ("Argentina", "Buenos Aires"),
+    ("Finland", "Helsinki"),
+    ("Ghana", "Accra"),
+    ("Greece", "Athens"),
+    ("Hungary", "Budapest"),
+    ("Mexico", "Mexico City"),
+    ("Sweden", "Stockholm"),
+    ("Turkey", "Ankara"),
+]
+_UNITS = [
+    ("hours", "minutes", 60),
+    ("minutes", "seconds", 60),
+    ("days", "hours", 24),
+    ("kilometres", "metres", 1000),
+    ("kilograms", "grams", 1000),
+    ("weeks", "days", 7),
+    ("litres", "millilitres", 1000),
+]
+
+
+def irrelevant_request(rng: random.Random) -> tuple[str, str]:
+    """A general-knowledge request with its correct plain answer: drawn from templates or the fixed bank."""
+    kind = rng.randrange(4)
+    if kind == 0:
+        a, b = rng.randint(2, 99), rng.randint(2, 99)
+        op, word, result = rng.choice([("+", "plus", a + b), ("-", "minus", a - b), ("*", "times", a * b)])
+        return f"What is {a} {word} {b}?", f"{a} {op} {b} = {result}."
+    if kind == 1:
+        big, small, factor = rng.choice(_UNITS)
+        amount = rng.randint(2, 48)
+        return f"How many {small} are in {amount} {big}?", f"{amount} {big} is {amount * factor} {small}."
+    if kind == 2:
+        country, capital = rng.choice(_CAPITALS)
+        return f"What is the capital of {country}?", f"The capital of {country} is {capital}."
+    return rng.choice(IRRELEVANT)

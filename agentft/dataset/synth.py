@@ -294,6 +294,7 @@ class ArgumentSynthesizer:
             for key in properties
             if key in required or (depth < MAX_DEPTH and self.rng.random() < self.optional_rate)
         ]
+        chosen += [key for key in schema.get("required", []) if key not in properties]
         for key in list(chosen):
             for extra in dependent.get(key, []):
                 if extra not in chosen:

@@ -1,0 +1,197 @@
+import json
+
+import pytest
+
+from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.dataset.builder import SPLITS, BuildConfig, build_dataset
+from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
+from agentft.io import sha256_file
+from agentft.tools import load_tools, parse_tools
+from agentft.validation import validate_call
+from tests.conftest import DATA, SCHEMAS, read_jsonl, run_cli
+
+TOOL_FILES = [
+    SCHEMAS / "code_tools.json",
+    SCHEMAS / "retrieval_tools.json",
+    SCHEMAS / "safety_tools.json",
+    DATA / "bfcl_live_tools.jsonl",
+]
+
+
+def _calls(message):
+    return [
+        ToolCall(name=c["function"]["name"], arguments=c["function"]["arguments"])
+        for c in message.get("tool_calls", [])
+    ]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = {}
+    for path in TOOL_FILES:
+        target = tmp_path_factory.mktemp("ds") / path.stem
+        build_dataset(path, target, BuildConfig(n=400, seed=3), command=["test"])
+        out[path] = target
+    return out
+
+
+@pytest.mark.parametrize("tools_file", TOOL_FILES, ids=lambda p: p.stem)
+def test_every_call_is_schema_valid(built, tools_file):
+    out = built[tools_file]
+    kinds = set()
+    total_calls = 0
+    for split in SPLITS:
+        for row in read_jsonl(out / f"{split}.jsonl"):
+            tools = parse_tools(row["tools"])
+            assistant = row["messages"][-1]
+            assert assistant["role"] == "assistant"
+            kinds.add(row["kind"])
+            if row["kind"] == "irrelevance":
+                assert "tool_calls" not in assistant and assistant["content"]
+                continue
+            calls = _calls(assistant)
+            assert len(calls) >= (2 if row["kind"] == "parallel" else 1)
+            for call in calls:
+                assert validate_call(call, tools) == []
+                total_calls += 1
+            if row["kind"] == "multiple":
+                assert len(tools) >= 2
+    assert kinds == {"single", "multiple", "parallel", "irrelevance"}
+    assert total_calls > 300
+
+
+@pytest.mark.parametrize("tools_file", TOOL_FILES[:3], ids=lambda p: p.stem)
+def test_dpo_rejected_are_really_wrong(built, tools_file):
+    rows = read_jsonl(built[tools_file] / "dpo.jsonl")
+    assert {r["rejection_kind"] for r in rows} == {*REJECTION_KINDS, IRRELEVANT_REJECTION}
+    for row in rows:
+        tools = parse_tools(row["tools"])
+        chosen, rejected = row["chosen"][0], row["rejected"][0]
+        kind = row["rejection_kind"]
+        if kind == "malformed_json":
+            with pytest.raises(ToolCallParseError):
+                parse_tool_calls(rejected["content"])
+            continue
+        if kind == IRRELEVANT_REJECTION:
+            assert "tool_calls" not in chosen and rejected["tool_calls"]
+            continue
+        good, bad = _calls(chosen), _calls(rejected)
+        assert bad != good
+        errors = [e for call in bad for e in validate_call(call, tools)]
+        if kind in ("missing_required", "wrong_type", "hallucinated_arg"):
+            expected = {
+                "missing_required": "missing_required",
+                "wrong_type": "schema_violation",
+                "hallucinated_arg": "unexpected_argument",
+            }[kind]
+            assert expected in {e.kind.value for e in errors}
+        elif kind == "wrong_tool":
+            assert [c.name for c in bad] != [c.name for c in good]
+
+
+@pytest.mark.parametrize("tools_file", TOOL_FILES, ids=lambda p: p.stem)
+def test_ood_split_uses_only_held_out_tools(built, tools_file):
+    out = built[tools_file]
+    manifest = json.loads((out / "manifest.json").read_text())
+    held_out = set(manifest["ood_tools"])
+    assert held_out
+    for split in ("train", "val", "test"):
+        for row in read_jsonl(out / f"{split}.jsonl"):
+            assert not {t["function"]["name"] for t in row["tools"]} & held_out
+    ood_rows = read_jsonl(out / "test_ood.jsonl")
+    assert ood_rows
+    for row in ood_rows:
+        assert {t["function"]["name"] for t in row["tools"]} <= held_out
+
+
+def test_splits_are_deduplicated_and_counts_match_manifest(built):
+    out = built[TOOL_FILES[0]]
+    manifest = json.loads((out / "manifest.json").read_text())
+    seen = set()
+    for split in SPLITS:
+        rows = read_jsonl(out / f"{split}.jsonl")
+        assert len(rows) == manifest["totals"][split] == manifest["files"][f"{split}.jsonl"]["rows"]
+        assert manifest["files"][f"{split}.jsonl"]["sha256"] == sha256_file(out / f"{split}.jsonl")
+        for row in rows:
+            key = " ".join(row["messages"][1]["content"].lower().split()) + json.dumps(row["messages"][-1])
+            assert key not in seen
+            seen.add(key)
+    assert sum(manifest["totals"].values()) == 400
+    assert manifest["input"]["sha256"] == sha256_file(TOOL_FILES[0])
+    assert manifest["command"] == ["test"] and manifest["seed"] == 3
+    assert "code_tools" in (out / "README.md").read_text()
+
+
+def test_deterministic_for_a_seed_and_worker_count_independent(tmp_path):
+    config = dict(n=2400, seed=11)
+    a = build_dataset(SCHEMAS / "retrieval_tools.json", tmp_path / "a", BuildConfig(**config, workers=1))
+    b = build_dataset(SCHEMAS / "retrieval_tools.json", tmp_path / "b", BuildConfig(**config, workers=2))
+    c = build_dataset(SCHEMAS / "retrieval_tools.json", tmp_path / "c", BuildConfig(n=2400, seed=12, workers=1))
+    files = [f for f in a["files"] if f.endswith(".jsonl")]
+    assert [a["files"][f]["sha256"] for f in files] == [b["files"][f]["sha256"] for f in files]
+    assert a["files"]["train.jsonl"]["sha256"] != c["files"]["train.jsonl"]["sha256"]
+
+
+def test_files_load_with_hf_datasets(built):
+    datasets = pytest.importorskip("datasets")
+    out = built[DATA / "bfcl_live_tools.jsonl"]
+    ds = datasets.load_dataset("json", data_files={s: str(out / f"{s}.jsonl") for s in SPLITS})
+    assert ds["train"].num_rows == json.loads((out / "manifest.json").read_text())["totals"]["train"]
+    assert ds["train"][0]["messages"][0]["role"] == "system"
+    dpo = datasets.load_dataset("json", data_files=str(out / "dpo.jsonl"))["train"]
+    assert {"prompt", "chosen", "rejected", "tools", "rejection_kind"} <= set(dpo.column_names)
+
+
+def test_unsatisfiable_schema_fails_loudly_and_writes_nothing(tmp_path):
+    out = tmp_path / "ds"
+    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "50")
+    assert result.returncode == 2
+    assert "cannot synthesize valid arguments for tool 'extract_parameters_v1'" in result.stderr
+    assert "$.parameters.properties.metrics" in result.stderr
+    assert not out.exists()
+    assert not list(tmp_path.iterdir())  # no staging leftovers either
+
+
+def test_failed_rebuild_keeps_previous_output(tmp_path):
+    out = tmp_path / "ds"
+    build_dataset(SCHEMAS / "safety_tools.json", out, BuildConfig(n=50))
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "50")
+    assert result.returncode == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_cli_end_to_end(tmp_path):
+    out = tmp_path / "code"
+    result = run_cli(
+        "build-dataset",
+        SCHEMAS / "code_tools.json",
+        "-o",
+        out,
+        "--n",
+        "120",
+        "--seed",
+        "5",
+        "--mix",
+        "single=1,parallel=1",
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"][:2] == ["agentft", "build-dataset"]
+    kinds = {k for counts in manifest["counts"].values() for k in counts}
+    assert kinds == {"single", "parallel"}
+    assert len(load_tools(SCHEMAS / "code_tools.json")) == len(manifest["input"]["tools"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mix", "single=1,bogus=2"], "unknown example kind(s) in --mix: bogus"),
+        (["--mix", "single"], "must look like kind=weight"),
+        (["--n", "0"], "--n must be at least 1"),
+    ],
+)
+def test_cli_option_errors(tmp_path, args, message):
+    result = run_cli("build-dataset", SCHEMAS / "code_tools.json", "-o", tmp_path / "x", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
