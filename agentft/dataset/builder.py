@@ -12,9 +12,10 @@ import os
 import random
 import re
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,8 @@ from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS, cal
 from agentft.dataset.queries import Paraphraser, irrelevant_request, parallel_query, single_query, states_all_values
 from agentft.dataset.synth import ArgumentSynthesizer
 from agentft.errors import AgentftError
-from agentft.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_jsonl, write_text_atomic
-from agentft.tools import ToolSpec, load_tools, openai_tools
-from agentft.validation import validate_call
+from agentft.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_text_atomic
+from agentft.tools import ToolSpec, load_tools
 
 KINDS = ("single", "multiple", "parallel", "irrelevance")
 SPLITS = ("train", "val", "test", "test_ood")
@@ -87,12 +87,25 @@ def parse_mix(text: str) -> dict[str, float]:
 
 @dataclass
 class Example:
+    """One generated example. Rows travel pre-serialized: JSON strings cross process boundaries cheaply."""
+
     index: int
     kind: str
     ood: bool
-    row: dict[str, Any]
-    dpo: list[dict[str, Any]]
+    row_json: str  # the row without its "id" (assigned once splits are known)
+    dpo_json: list[tuple[str, str]]  # (rejection_kind, pair without "id")
     key: str
+    id: str = ""
+
+    def line(self) -> str:
+        return _with_id(self.id, self.row_json)
+
+    def dpo_lines(self) -> list[str]:
+        return [_with_id(f"{self.id}_dpo{j}", body) for j, (_, body) in enumerate(self.dpo_json)]
+
+
+def _with_id(row_id: str, body: str) -> str:
+    return '{"id":' + json.dumps(row_id) + "," + body[1:] + "\n"
 
 
 class ExampleFactory:
@@ -107,6 +120,7 @@ class ExampleFactory:
             False: [t for t in tools if t.name not in ood_names],
             True: [t for t in tools if t.name in ood_names],
         }
+        self.tool_json = {t.name: dumps_line(t.to_openai()) for t in tools}
         self.vocabulary = {
             ood: _stems(" ".join(f"{t.name} {t.description}" for t in pool)) for ood, pool in self.pools.items()
         }
@@ -137,11 +151,7 @@ class ExampleFactory:
             others = [t for t in pool if t.name not in taken]
             offered += rng.sample(others, min(len(others), rng.randint(1, self.config.max_distractors)))
             rng.shuffle(offered)
-        calls = [synth.call(tool) for tool in targets]
-        for call in calls:  # the synthesizer validates too; this is the contract the dataset promises
-            errors = validate_call(call, offered)
-            if errors:
-                raise AssertionError(f"synthesized an invalid call for {call.name!r}: {errors[0]}")
+        calls = [synth.call(tool) for tool in targets]  # each one verified with validate_call
         pairs = list(zip(targets, calls, strict=True))
         query = single_query(*pairs[0], rng) if len(pairs) == 1 else parallel_query(pairs, rng)
         if self.paraphrase is not None:
@@ -150,7 +160,8 @@ class ExampleFactory:
                 query = rewritten
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": query}]
         chosen = {"role": "assistant", "tool_calls": [c.to_openai() for c in calls]}
-        row = {"id": "", "kind": kind, "messages": [*prompt, chosen], "tools": openai_tools(offered)}
+        tools_json = self._tools_json(offered)
+        row_json = self._row_json(kind, [*prompt, chosen], tools_json)
         dpo = []
         start = rng.randrange(len(REJECTION_KINDS))
         for offset in range(len(REJECTION_KINDS)):
@@ -159,17 +170,24 @@ class ExampleFactory:
             rejection = REJECTION_KINDS[(start + offset) % len(REJECTION_KINDS)]
             rejected = rejected_for_calls(rejection, calls, offered, rng)
             if rejected is not None:
-                dpo.append(
-                    {
-                        "prompt": prompt,
-                        "chosen": [chosen],
-                        "rejected": [rejected],
-                        "tools": row["tools"],
-                        "rejection_kind": rejection,
-                    }
-                )
+                dpo.append((rejection, self._dpo_json(prompt, chosen, rejected, rejection, tools_json)))
         key = _dedup_key(query, calls)
-        return Example(index, kind, ood, row, dpo, key)
+        return Example(index, kind, ood, row_json, dpo, key)
+
+    # Rows are assembled from pre-serialized tool definitions: tools are most of each row's bytes and they repeat.
+    def _tools_json(self, offered: list[ToolSpec]) -> str:
+        return "[" + ",".join(self.tool_json[t.name] for t in offered) + "]"
+
+    @staticmethod
+    def _row_json(kind: str, messages: list[dict[str, Any]], tools_json: str) -> str:
+        return f'{{"kind":"{kind}","messages":{dumps_line(messages)},"tools":{tools_json}}}'
+
+    @staticmethod
+    def _dpo_json(prompt, chosen, rejected, kind: str, tools_json: str) -> str:
+        return (
+            f'{{"prompt":{dumps_line(prompt)},"chosen":[{dumps_line(chosen)}],"rejected":[{dumps_line(rejected)}],'
+            f'"tools":{tools_json},"rejection_kind":"{kind}"}}'
+        )
 
     def _unrelated_request(self, rng: random.Random, ood: bool) -> tuple[str, str] | None:
         for _ in range(20):
@@ -183,17 +201,11 @@ class ExampleFactory:
         question, answer = request
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
         chosen = {"role": "assistant", "content": answer}
-        row = {"id": "", "kind": "irrelevance", "messages": [*prompt, chosen], "tools": openai_tools(offered)}
-        dpo = [
-            {
-                "prompt": prompt,
-                "chosen": [chosen],
-                "rejected": [call_when_irrelevant(offered, synth.call, rng)],
-                "tools": row["tools"],
-                "rejection_kind": IRRELEVANT_REJECTION,
-            }
-        ]
-        return Example(index, "irrelevance", ood, row, dpo, _dedup_key(question, []))
+        tools_json = self._tools_json(offered)
+        row_json = self._row_json("irrelevance", [*prompt, chosen], tools_json)
+        rejected = call_when_irrelevant(offered, synth.call, rng)
+        dpo = [(IRRELEVANT_REJECTION, self._dpo_json(prompt, chosen, rejected, IRRELEVANT_REJECTION, tools_json))]
+        return Example(index, "irrelevance", ood, row_json, dpo, _dedup_key(question, []))
 
 
 _WORD = re.compile(r"[a-z]{5,}")
@@ -246,21 +258,20 @@ class _Generator:
             self.pool = mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(factory,))
 
     def examples(self, ood: bool, limit: int) -> Iterator[Example]:
-        next_index = 0
-        while next_index < limit:
-            jobs = []
-            for _ in range(max(1, self.workers) * 2):
-                if next_index >= limit:
-                    break
-                jobs.append((next_index, min(limit, next_index + self.CHUNK), ood))
-                next_index += self.CHUNK
-            if self.pool is not None:
-                results = self.pool.map(_work, jobs)
-            else:
-                _init_worker(self.factory)
-                results = [_work(job) for job in jobs]
-            for chunk in results:
-                yield from chunk
+        """Examples in index order; workers stay a bounded number of chunks ahead of the deduplicating caller."""
+        jobs = ((start, min(limit, start + self.CHUNK), ood) for start in range(0, limit, self.CHUNK))
+        if self.pool is None:
+            _init_worker(self.factory)
+            for job in jobs:
+                yield from _work(job)
+            return
+        window: deque = deque(self.pool.apply_async(_work, (job,)) for job in islice(jobs, 2 * self.workers))
+        while window:
+            chunk = window.popleft().get()
+            job = next(jobs, None)
+            if job is not None:
+                window.append(self.pool.apply_async(_work, (job,)))
+            yield from chunk
 
     def close(self) -> None:
         if self.pool is not None:
@@ -319,7 +330,7 @@ def generate(
     for split, examples in splits.items():
         examples.sort(key=lambda e: e.index)
         for i, example in enumerate(examples):
-            example.row["id"] = f"{split}_{i}"
+            example.id = f"{split}_{i}"
     return splits, ood_names, warnings
 
 
@@ -340,14 +351,12 @@ def build_dataset(
         raise err.located(file=tools_path) from None
     with atomic_directory(out_dir) as staging:
         for split in SPLITS:
-            write_jsonl(staging / f"{split}.jsonl", (e.row for e in splits[split]))
-        dpo_rows = [
-            {**pair, "id": f"{e.row['id']}_dpo{j}"}
-            for split in ("train", "val")
-            for e in splits[split]
-            for j, pair in enumerate(e.dpo)
-        ]
-        write_jsonl(staging / "dpo.jsonl", dpo_rows)
+            (staging / f"{split}.jsonl").write_text("".join(e.line() for e in splits[split]), encoding="utf-8")
+        dpo_examples = [e for split in ("train", "val") for e in splits[split]]
+        (staging / "dpo.jsonl").write_text(
+            "".join(line for e in dpo_examples for line in e.dpo_lines()), encoding="utf-8"
+        )
+        dpo_kinds = Counter(kind for e in dpo_examples for kind, _ in e.dpo_json)
         manifest = {
             "agentft_version": __version__,
             "command": command if command is not None else sys.argv,
@@ -357,10 +366,7 @@ def build_dataset(
             "ood_tools": ood_names,
             "counts": {split: dict(sorted(Counter(e.kind for e in splits[split]).items())) for split in SPLITS},
             "totals": {split: len(splits[split]) for split in SPLITS},
-            "dpo": {
-                "total": len(dpo_rows),
-                "kinds": dict(sorted(Counter(r["rejection_kind"] for r in dpo_rows).items())),
-            },
+            "dpo": {"total": sum(dpo_kinds.values()), "kinds": dict(sorted(dpo_kinds.items()))},
             "warnings": warnings,
             "files": {},
         }
@@ -419,7 +425,7 @@ def dataset_card(manifest: dict[str, Any], tools: list[ToolSpec], splits: dict[s
     ]
     example = next((e for e in splits["train"] if e.kind != "irrelevance"), None)
     if example:
-        lines += ["Example:", "", "```json", dumps_line(example.row["messages"][1:]), "```", ""]
+        lines += ["Example:", "", "```json", dumps_line(json.loads(example.row_json)["messages"][1:]), "```", ""]
     if manifest["warnings"]:
         lines += ["## Warnings", "", *[f"- {w}" for w in manifest["warnings"]], ""]
     lines += ["Lineage: see `manifest.json` (command, seed, input and output sha256).", ""]

@@ -17,6 +17,7 @@ from agentft.calls import ToolCall
 from agentft.dataset.values import PROGRAMMING_LANGUAGES, Regex, hint_for, number_range, pools
 from agentft.errors import AgentftError, json_path
 from agentft.tools import ToolSpec
+from agentft.validation import validate_call
 
 MAX_ATTEMPTS = 25
 MAX_DEPTH = 8
@@ -102,16 +103,16 @@ class ArgumentSynthesizer:
 
     def call(self, tool: ToolSpec) -> ToolCall:
         """A call whose arguments validate against `tool`'s schema, or SynthesisError."""
-        last_error = None
+        errors = []
         for _ in range(MAX_ATTEMPTS):
-            args = self.value(tool.parameters, name=tool.name, depth=0)
-            error = next(tool.validator.iter_errors(args), None)
-            if error is None:
-                return ToolCall(name=tool.name, arguments=args)
-            last_error = error
+            call = ToolCall(name=tool.name, arguments=self.value(tool.parameters, name=tool.name, depth=0))
+            errors = validate_call(call, {tool.name: tool})
+            if not errors:
+                return call
+        schema_error = next(tool.validator.iter_errors(call.arguments), None)
+        where = ["parameters", *schema_error.absolute_schema_path] if schema_error else ["parameters"]
         raise SynthesisError(
-            f"cannot synthesize valid arguments for tool {tool.name!r}: {last_error.message}",
-            path=json_path(["parameters", *last_error.absolute_schema_path]),
+            f"cannot synthesize valid arguments for tool {tool.name!r}: {errors[0].message}", path=json_path(where)
         )
 
     # -- dispatch ----------------------------------------------------------------------------------------

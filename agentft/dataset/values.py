@@ -11,6 +11,13 @@ import re
 import string
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
+from typing import Any
+
+try:
+    from re import _parser as sre_parse  # Python >= 3.11
+except ImportError:  # pragma: no cover
+    import sre_parse
 
 import rstr
 from faker import Faker
@@ -18,21 +25,35 @@ from faker import Faker
 POOL_SIZE = 64
 
 
-class Regex(rstr.Rstr):
-    """rstr with short repeats (realistic strings) and sorted negated classes (hash-seed independent)."""
+@lru_cache(maxsize=1024)
+def _parsed(pattern: str):
+    return sre_parse.parse(pattern)
 
-    def _handle_repeat(self, start_range, end_range, value):  # noqa: D401 - rstr hook
+
+class Regex(rstr.Rstr):
+    """rstr's regex generator with the parse cached per pattern, short repeats (realistic strings) and character
+    classes expanded once and sorted (so negated classes don't depend on the hash seed)."""
+
+    _classes: dict[int, tuple[Any, list[str]]] = {}
+
+    def xeger(self, pattern: str) -> str:
+        result = self._build_string(_parsed(pattern))
+        self._cache.clear()
+        return result
+
+    def _handle_repeat(self, start_range, end_range, value):
         end_range = max(start_range, min(end_range, start_range + 8))
         times = self._random.randint(start_range, end_range)
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
 
     def _handle_in(self, value):
-        from itertools import chain
-
-        candidates = list(chain(*(self._handle_state(i) for i in value)))
-        if candidates and candidates[0] is False:
-            candidates = sorted(set(string.printable).difference(candidates[1:]) - set("\t\n\r\x0b\x0c"))
-        return self._random.choice(candidates)
+        cached = Regex._classes.get(id(value))
+        if cached is None or cached[0] is not value:
+            candidates = list(chain(*(self._handle_state(i) for i in value)))
+            if candidates and candidates[0] is False:
+                candidates = sorted(set(string.printable).difference(candidates[1:]) - set("\t\n\r\x0b\x0c"))
+            cached = Regex._classes[id(value)] = (value, candidates)  # keeps `value` alive, so the id stays valid
+        return self._random.choice(cached[1])
 
 
 _CODE_WORDS = [
