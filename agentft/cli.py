@@ -142,6 +142,81 @@ def build_dataset_cmd(
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
+bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+def _bfcl_default() -> Path | None:
+    for candidate in (Path("../shared/bfcl"), Path("tests/data/bfcl")):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@bench_app.command("dataset")
+def bench_dataset_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/dataset.json"),
+    n: Annotated[int, typer.Option("--n", help="Examples per tools file.")] = 10000,
+    schemas: Annotated[Path, typer.Option(help="Directory with the example tool sets.")] = Path("schemas"),
+    bfcl: Annotated[Path | None, typer.Option(help="BFCL data for the scoring benchmark.")] = None,
+) -> None:
+    """Verified examples/s of build-dataset (one worker vs all cores) and BFCL scoring throughput."""
+    _write_bench(out, {"dataset": _run_dataset_bench(n, schemas, bfcl)})
+
+
+@bench_app.command("all")
+def bench_all_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/results.json"),
+    n: Annotated[int, typer.Option("--n", help="Examples per tools file.")] = 10000,
+) -> None:
+    """Every benchmark available, into one JSON file."""
+    _write_bench(out, {"dataset": _run_dataset_bench(n, Path("schemas"), None)})
+
+
+def _run_dataset_bench(n: int, schemas: Path, bfcl: Path | None) -> dict:
+    from agentft.bench import bench_dataset
+
+    with console.status("benchmarking build-dataset and scoring..."):
+        result = bench_dataset(schemas, bfcl or _bfcl_default(), n=n)
+    table = Table(title="build-dataset (verified examples/s)")
+    for column in ("tools", "1 worker", "all cores", "speedup", "valid"):
+        table.add_column(column, justify="right")
+    for entry in result["build_dataset"]:
+        table.add_row(
+            entry["tools"],
+            f"{entry['one_worker']['examples_per_s']:.0f}",
+            f"{entry['all_cores']['examples_per_s']:.0f}",
+            f"{entry['speedup_all_cores']:.2f}x",
+            f"{entry['valid_rate']:.2%}",
+        )
+    console.print(table)
+    for entry in result["score"]:
+        console.print(f"score {entry['category']}: {entry['predictions_per_s']:.0f} predictions/s")
+    return result
+
+
+def _write_bench(out: Path, results: dict) -> None:
+    from agentft.bench import machine
+    from agentft.io import write_json_atomic
+
+    write_json_atomic(out, {"machine": machine(), **results})
+    console.print(f"results written to {out}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where the demo writes its artifacts.")] = Path(
+        "artifacts/demo"
+    ),
+    n: Annotated[int, typer.Option("--n", help="Examples per tool set.")] = 1000,
+) -> None:
+    """The main job end to end on the embedded default (so far: data): build the code, retrieval and safety
+    datasets from `schemas/`, verify every call and every DPO negative, and print the summary."""
+    from agentft.demo import run_demo
+
+    run_demo(out, n, console)
+
+
 def main() -> None:
     try:
         app()
