@@ -76,6 +76,15 @@ def iter_subschemas(schema: dict[str, Any]):
                     yield (key, name), s
 
 
+def _replace(schema: dict[str, Any], parts: tuple[str | int, ...], value: dict[str, Any]) -> None:
+    """Set the subschema at `parts` in a shallow copy, copying the containers on the way (inputs stay intact)."""
+    target = schema
+    for part in parts[:-1]:
+        target[part] = copy.copy(target[part])
+        target = target[part]
+    target[parts[-1]] = value
+
+
 def map_bfcl_types(schema: Any) -> Any:
     """Return a copy of a BFCL parameter schema with Python type names mapped to JSON Schema types."""
     if not isinstance(schema, dict):
@@ -95,11 +104,7 @@ def map_bfcl_types(schema: Any) -> Any:
         else:
             out["type"] = mapped_list
     for parts, sub in iter_subschemas(schema):
-        target = out
-        for part in parts[:-1]:
-            target[part] = copy.copy(target[part])
-            target = target[part]
-        target[parts[-1]] = map_bfcl_types(sub)
+        _replace(out, parts, map_bfcl_types(sub))
     return out
 
 
@@ -188,11 +193,7 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
         for parts, sub in iter_subschemas(node):
             if parts[0] in ("$defs", "definitions"):
                 continue
-            target = out
-            for part in parts[:-1]:
-                target[part] = copy.copy(target[part])
-                target = target[part]
-            target[parts[-1]] = walk(sub, res, [*path, *parts], stack)
+            _replace(out, parts, walk(sub, res, [*path, *parts], stack))
         return out
 
     return walk(schema, resolver, [], (id(schema),))
@@ -222,11 +223,7 @@ def to_2020_12(schema: dict[str, Any]) -> dict[str, Any]:
             else:
                 out.setdefault("dependentSchemas", {})[name] = dep
     for parts, sub in iter_subschemas(out):
-        target = out
-        for part in parts[:-1]:
-            target[part] = copy.copy(target[part])
-            target = target[part]
-        target[parts[-1]] = to_2020_12(sub)
+        _replace(out, parts, to_2020_12(sub))
     return out
 
 

@@ -7,7 +7,7 @@ Draft 2020-12, so everything downstream handles one dialect. Errors carry the fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -169,7 +169,3 @@ def tools_by_name(tools: Iterable[ToolSpec] | dict[str, ToolSpec]) -> dict[str, 
     if isinstance(tools, dict):
         return tools
     return {tool.name: tool for tool in tools}
-
-
-def openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
-    return [tool.to_openai() for tool in tools]

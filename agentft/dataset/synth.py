@@ -233,21 +233,21 @@ class ArgumentSynthesizer:
         lo, hi = self._bounds(name, schema, integer=True)
         multiple = schema.get("multipleOf")
         if multiple:
-            k_lo, k_hi = math.ceil(lo / multiple), math.floor(hi / multiple)
-            if k_lo > k_hi:
-                raise SynthesisError(f"parameter {name!r}: no multiple of {multiple} in range")
-            return int(self.rng.randint(k_lo, k_hi) * multiple)
+            return int(self._multiple(name, lo, hi, multiple))
         return self.rng.randint(int(lo), int(hi))
+
+    def _multiple(self, name: str, lo: float, hi: float, multiple: float) -> float:
+        k_lo, k_hi = math.ceil(lo / multiple), math.floor(hi / multiple)
+        if k_lo > k_hi:
+            raise SynthesisError(f"parameter {name!r}: no multiple of {multiple} in range")
+        return self.rng.randint(k_lo, k_hi) * multiple
 
     def _number(self, name: str, schema: dict[str, Any]) -> float:
         lo, hi = self._bounds(name, schema, integer=False)
         multiple = schema.get("multipleOf")
         if multiple:
-            k_lo, k_hi = math.ceil(lo / multiple), math.floor(hi / multiple)
-            if k_lo > k_hi:
-                raise SynthesisError(f"parameter {name!r}: no multiple of {multiple} in range")
             decimals = max(0, -math.floor(math.log10(multiple))) if multiple < 1 else 0
-            return round(self.rng.randint(k_lo, k_hi) * multiple, decimals + 2)
+            return round(self._multiple(name, lo, hi, multiple), decimals + 2)
         value = round(self.rng.uniform(lo, hi), 2)
         return min(max(value, lo), hi)
 
