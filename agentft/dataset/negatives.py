@@ -22,6 +22,7 @@ REJECTION_KINDS = (
     "malformed_json",
 )
 IRRELEVANT_REJECTION = "call_when_irrelevant"
+_MISSING = object()  # "this variant does not apply to that value"
 _HALLUCINATED = ["verbose", "user_id", "api_key", "force", "debug", "session_token", "priority", "retries"]
 
 
@@ -36,9 +37,6 @@ def _wrong_type_value(schema: dict[str, Any], value: Any) -> Any:
         if not compatible:
             return candidate
     return _MISSING
-
-
-_MISSING = object()
 
 
 def _wrong_value(schema: dict[str, Any], value: Any, rng: random.Random) -> Any:

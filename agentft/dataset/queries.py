@@ -106,7 +106,7 @@ def parallel_query(pairs: list[tuple[ToolSpec, ToolCall]], rng: random.Random) -
     text = rng.choice(_PARALLEL_LEAD) + parts[0]
     for part in parts[1:]:
         joiner = rng.choice(_PARALLEL_JOIN)
-        text += joiner + (part[0].lower() + part[1:] if joiner.strip() not in ("",) else part)
+        text += joiner + part[0].lower() + part[1:]
     return text
 
 
