@@ -10,7 +10,7 @@ from typing import Any
 
 from agentft.bfcl import standardize_string
 from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
-from agentft.tools import ToolSpec
+from agentft.tools import ToolSpec, tools_by_name
 from agentft.validation import CallErrorKind, validate_call
 
 REJECTION_KINDS = (
@@ -75,7 +75,7 @@ def make_rejected(
     (for schema-valid variants) differs from the chosen call where the checker would notice.
     """
     args = copy.deepcopy(call.arguments)
-    by_name = {t.name: t for t in tools}
+    by_name = tools_by_name(tools)
     wrong: ToolCall | None = None
     expected_errors: set[CallErrorKind] = set()
     if kind == "wrong_tool":
@@ -134,7 +134,7 @@ def rejected_for_calls(
     kind: str, calls: list[ToolCall], tools: list[ToolSpec], rng: random.Random
 ) -> dict[str, Any] | None:
     """Apply a rejection to one call of a (possibly parallel) turn; the others stay as chosen."""
-    by_name = {t.name: t for t in tools}
+    by_name = tools_by_name(tools)
     index = rng.randrange(len(calls))
     message = make_rejected(kind, calls[index], by_name[calls[index].name], tools, rng)
     if message is None or "content" in message or len(calls) == 1:
