@@ -370,7 +370,7 @@ def decode_prediction(pred: dict[str, Any]) -> Decoded:
     return [c.to_bfcl() for c in calls]
 
 
-def _score_one(category: str, entry: dict[str, Any], answer: dict[str, Any] | None, pred: dict[str, Any]) -> Verdict:
+def score_entry(category: str, entry: dict[str, Any], answer: dict[str, Any] | None, pred: dict[str, Any]) -> Verdict:
     try:
         decoded = decode_prediction(pred)
     except ToolCallParseError as exc:
@@ -414,7 +414,7 @@ def score_predictions(bfcl_dir: str | Path, category: str, predictions: str | Pa
         if answers_path and pid not in answers:
             raise AgentftError(f"id {pid!r} has no possible answer", file=answers_path)
         try:
-            verdict = _score_one(category, questions[pid], answers.get(pid), pred)
+            verdict = score_entry(category, questions[pid], answers.get(pid), pred)
         except (ValueError, TypeError) as exc:  # a malformed 'calls' entry
             verdict = Verdict.fail("ast_decoder:decoder_wrong_output_format", f"Bad call object: {exc}")
         results.append(ScoreResult(pid, verdict.valid, verdict.error_type, verdict.errors))

@@ -217,6 +217,12 @@ def demo(
     run_demo(out, n, console)
 
 
+from agentft.commands.train import adapters_app, train_cmd  # noqa: E402
+
+app.command("train")(train_cmd)
+app.add_typer(adapters_app, name="adapters")
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,97 @@
+"""`agentft train` and `agentft adapters ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agentft.commands import quiet_libraries
+
+console = Console()
+
+
+def train_cmd(
+    config: Annotated[Path, typer.Argument(help="YAML config (see `examples/train_*.yaml`).")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a config key: `--set lora.r=8 --set max_steps=20` (values are YAML)."),
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint of this job's run folder.")] = False,
+) -> None:
+    """Train one adapter: **sft**, **dpo** or **distill** (sequence- or logit-level) with LoRA, DoRA, rsLoRA or
+    LoRA+ on a full-precision or bitsandbytes 4/8-bit base.
+
+    Writes the adapter (safetensors), `metrics.jsonl`, `loss.png`, an evaluation of base vs adapter and an adapter
+    card, and registers the result as NAME@vN (`agentft adapters list`). Exits non-zero if the safety gate rejects it.
+    """
+    quiet_libraries()
+    from agentft.safety import safety_gate
+    from agentft.training.config import load_config
+    from agentft.training.job import run_job
+
+    cfg = load_config(config, overrides or [])
+    entry = run_job(cfg, resume=resume, log=console.print, post_train=safety_gate)
+    _print_eval(entry.info.get("eval") or {})
+    console.print(f"card: {entry.path / 'README.md'}   curves: {entry.path / 'loss.png'}")
+
+
+def _print_eval(evaluation: dict) -> None:
+    if not evaluation:
+        return
+    labels = list(evaluation)
+    table = Table(title="accuracy: base vs adapter")
+    table.add_column("suite")
+    table.add_column("n", justify="right")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for suite, scores in evaluation[labels[0]].items():
+        table.add_row(suite, str(scores["n"]), *(f"{evaluation[label][suite]['accuracy']:.1%}" for label in labels))
+    console.print(table)
+
+
+adapters_app = typer.Typer(help="The local adapter registry (NAME@vN).", no_args_is_help=True)
+RegistryOpt = Annotated[
+    Path | None, typer.Option(help="Registry folder (default: $AGENTFT_REGISTRY or artifacts/adapters).")
+]
+
+
+@adapters_app.command("list")
+def adapters_list(registry: RegistryOpt = None) -> None:
+    """Every registered adapter version with its status and headline accuracy."""
+    from agentft.registry import AdapterRegistry
+
+    reg = AdapterRegistry(registry)
+    entries = reg.list()
+    if not entries:
+        console.print(f"no adapters in {reg.root}")
+        return
+    table = Table(title=f"adapters in {reg.root}")
+    for column in ("adapter", "stage", "base", "status", "created", "test acc (base → adapter)"):
+        table.add_column(column)
+    for e in entries:
+        evaluation = e.info.get("eval") or {}
+        acc = ""
+        if "base" in evaluation and "test" in evaluation["base"]:
+            new = next(v for k, v in evaluation.items() if k != "base")
+            acc = f"{evaluation['base']['test']['accuracy']:.1%} → {new['test']['accuracy']:.1%}"
+        status = "[red]rejected[/red]" if e.status == "rejected" else e.status
+        table.add_row(
+            e.ref, e.info.get("stage", ""), e.info.get("base_model", ""), status, e.info.get("created", ""), acc
+        )
+    console.print(table)
+
+
+@adapters_app.command("show")
+def adapters_show(
+    name: Annotated[str, typer.Argument(help="NAME (latest accepted) or NAME@vN.")], registry: RegistryOpt = None
+) -> None:
+    """Print an adapter's card."""
+    from agentft.registry import AdapterRegistry
+
+    entry = AdapterRegistry(registry).resolve(name, allow_rejected=True)
+    console.print(f"[bold]{entry.ref}[/bold]  {entry.path}  status={entry.status}")
+    console.print((entry.path / "README.md").read_text(), markup=False, highlight=False)

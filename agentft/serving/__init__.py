@@ -1,0 +1,1 @@
+"""Backends that turn (messages, tools, adapter) requests into validated tool calls."""

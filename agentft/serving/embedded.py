@@ -1,0 +1,133 @@
+"""The default backend: transformers + PEFT in this process, no server.
+
+Rows of one batch may each use a different adapter (PEFT's `adapter_names=`, `"__base__"` for none), so a router
+can send code, retrieval and safety steps through one forward pass.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from agentft.chat_template import END_OF_TURN, chat_messages
+from agentft.serving.protocol import Completion, GenerationRequest, make_completion
+from agentft.tools import ToolSpec, parse_tools
+
+BASE_ADAPTER = "__base__"
+
+
+class EmbeddedBackend:
+    """`generate(requests)` over a causal LM with any number of named LoRA adapters loaded side by side."""
+
+    def __init__(self, model: Any, tokenizer: Any, *, batch_size: int = 8, constrained: str | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+        self.constrained = constrained  # grammar backend name for schema-constrained requests
+        self._tool_cache: dict[str, list[ToolSpec]] = {}
+        stop = [tokenizer.eos_token_id]
+        end = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+        if isinstance(end, int) and end != tokenizer.unk_token_id and end not in stop:
+            stop.append(end)
+        self._stop_ids = stop
+
+    @classmethod
+    def load(
+        cls,
+        base_model: str,
+        adapters: dict[str, str | Path] | None = None,
+        *,
+        quantization: str = "none",
+        **kwargs: Any,
+    ) -> EmbeddedBackend:
+        """Load a base (alias, folder or hub id) and adapters `{name: folder}` from the registry or disk."""
+        from agentft.models import load_model, load_tokenizer, resolve_base_model
+
+        path = resolve_base_model(base_model)
+        tokenizer = load_tokenizer(path)
+        model = load_model(path, quantization)  # type: ignore[arg-type]
+        if adapters:
+            from peft import PeftModel
+
+            items = list(adapters.items())
+            name, folder = items[0]
+            model = PeftModel.from_pretrained(model, str(folder), adapter_name=name)
+            for name, folder in items[1:]:
+                model.load_adapter(str(folder), adapter_name=name)
+        model.eval()
+        return cls(model, tokenizer, **kwargs)
+
+    @property
+    def adapters(self) -> list[str]:
+        return list(getattr(self.model, "peft_config", {}) or {})
+
+    def _specs(self, request: GenerationRequest) -> list[ToolSpec]:
+        import json
+
+        key = json.dumps(request.tools, sort_keys=True)
+        if key not in self._tool_cache:
+            self._tool_cache[key] = parse_tools(request.tools)
+        return self._tool_cache[key]
+
+    def prompt(self, request: GenerationRequest) -> str:
+        return self.tokenizer.apply_chat_template(
+            chat_messages(request.messages, request.tools), tokenize=False, add_generation_prompt=True
+        )
+
+    def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        if any(r.schema is not None for r in requests) and self.constrained:
+            from agentft.serving.constrained import generate_constrained
+
+            return generate_constrained(self, requests)
+        results: list[Completion | None] = [None] * len(requests)
+        # Sorting by prompt length keeps left padding (and wasted compute) small.
+        order = sorted(range(len(requests)), key=lambda i: len(requests[i].messages[-1].get("content") or ""))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            for index, completion in zip(chunk, self._generate_batch([requests[i] for i in chunk]), strict=True):
+                results[index] = completion
+        return [r for r in results if r is not None]
+
+    def _adapter_kwargs(self, requests: list[GenerationRequest]) -> dict[str, Any]:
+        loaded = self.adapters
+        if not loaded:
+            unknown = {r.adapter for r in requests if r.adapter}
+            if unknown:
+                raise ValueError(f"no adapters are loaded; requested {sorted(unknown)}")
+            return {}
+        for r in requests:
+            if r.adapter and r.adapter not in loaded:
+                raise ValueError(f"unknown adapter {r.adapter!r}; loaded: {', '.join(loaded)}")
+        return {"adapter_names": [r.adapter or BASE_ADAPTER for r in requests]}
+
+    def _generate_batch(self, requests: list[GenerationRequest]) -> list[Completion]:
+        import torch
+
+        started = time.perf_counter()
+        prompts = [self.prompt(r) for r in requests]
+        inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        inputs = inputs.to(self.model.device)
+        sampling = requests[0].sampling
+        gen_kwargs: dict[str, Any] = {
+            "max_new_tokens": max(r.sampling.max_new_tokens for r in requests),
+            "eos_token_id": self._stop_ids,
+            "pad_token_id": self.tokenizer.pad_token_id,
+        }
+        if sampling.temperature > 0:
+            gen_kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
+            if sampling.seed is not None:
+                torch.manual_seed(sampling.seed)
+        else:
+            gen_kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        with torch.inference_mode():
+            output = self.model.generate(**inputs, **gen_kwargs, **self._adapter_kwargs(requests))
+        new = output[:, inputs["input_ids"].shape[1] :]
+        completions = []
+        for request, row in zip(requests, new, strict=True):
+            tokens = row.tolist()
+            cut = next((i for i, t in enumerate(tokens) if t in self._stop_ids), len(tokens))
+            tokens = tokens[:cut]
+            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            completions.append(make_completion(request, text, started, len(tokens), self._specs(request)))
+        return completions

@@ -1,0 +1,90 @@
+"""Client backend for any OpenAI-compatible server (vLLM's `agentft serve`, or a hosted teacher).
+
+The model field names the adapter (vLLM serves each LoRA module under its own name); a schema constraint goes out as
+`response_format` json_schema. Standard library HTTP only: one POST per request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from agentft.chat_template import format_tool_calls
+from agentft.errors import AgentftError
+from agentft.serving.protocol import Completion, GenerationRequest, make_completion
+
+
+class OpenAIClientBackend:
+    def __init__(
+        self,
+        base_url: str,
+        model: str | None = None,
+        *,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        concurrency: int = 8,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.api_key = api_key or os.environ.get("OPENAI_API_KEY", "EMPTY")
+        self.timeout = timeout
+        self.concurrency = concurrency
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")
+            try:
+                detail = json.loads(detail).get("error", {}).get("message", detail)
+            except (json.JSONDecodeError, AttributeError):
+                pass
+            raise AgentftError(
+                f"server at {self.base_url} answered {exc.code}: {detail.splitlines()[0][:300]}"
+            ) from None
+        except urllib.error.URLError as exc:
+            raise AgentftError(f"cannot reach server at {self.base_url}: {exc.reason}") from None
+
+    def _one(self, request: GenerationRequest) -> Completion:
+        started = time.perf_counter()
+        model = request.adapter or self.model
+        if model is None:
+            raise AgentftError("no model name: pass model= or set the request's adapter")
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": request.messages,
+            "max_tokens": request.sampling.max_new_tokens,
+            "temperature": request.sampling.temperature,
+            "top_p": request.sampling.top_p,
+        }
+        if request.sampling.seed is not None:
+            body["seed"] = request.sampling.seed
+        if request.tools:
+            body["tools"] = request.tools
+        if request.schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": request.schema, "strict": True},
+            }
+        reply = self._post("/chat/completions", body)
+        message = reply["choices"][0]["message"]
+        text = message.get("content") or ""
+        if message.get("tool_calls"):
+            text = format_tool_calls(message["tool_calls"])
+        tokens = reply.get("usage", {}).get("completion_tokens", 0)
+        return make_completion(request, text, started, tokens)
+
+    def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            return list(pool.map(self._one, requests))

@@ -1,0 +1,85 @@
+"""The one protocol every backend implements (Outlines style: thin adapters over engines).
+
+A request names its adapter (None = the base) and may carry a JSON-schema constraint; a completion carries the raw
+text, the parsed calls and their validation, so callers never parse model output themselves.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.tools import ToolSpec, parse_tools
+from agentft.validation import CallError, validate_call
+
+
+@dataclass
+class SamplingParams:
+    max_new_tokens: int = 256
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+    seed: int | None = None
+
+
+@dataclass
+class GenerationRequest:
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]] = field(default_factory=list)  # OpenAI tools format
+    adapter: str | None = None
+    schema: dict[str, Any] | None = None  # a JSON-schema constraint on the whole reply
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+
+
+@dataclass
+class Completion:
+    text: str
+    calls: list[ToolCall]
+    parse_error: str | None
+    errors: list[CallError]  # validation errors of the parsed calls against the request's tools
+    adapter: str | None
+    latency_s: float
+    new_tokens: int = 0
+
+    @property
+    def valid(self) -> bool:
+        """Parsed and every call passed its schema (a plain-text answer with no call is valid)."""
+        return self.parse_error is None and not self.errors
+
+
+@runtime_checkable
+class Backend(Protocol):
+    def generate(self, requests: list[GenerationRequest]) -> list[Completion]: ...
+
+
+def _looks_like_call(text: str) -> bool:
+    stripped = text.lstrip()
+    return stripped.startswith(("<tool_call>", "{", "[")) or "<tool_call>" in text
+
+
+def make_completion(
+    request: GenerationRequest, text: str, started: float, new_tokens: int = 0, tools: list[ToolSpec] | None = None
+) -> Completion:
+    """Parse and validate one reply; text that is not a call attempt is a final answer."""
+    calls: list[ToolCall] = []
+    parse_error = None
+    errors: list[CallError] = []
+    try:
+        calls = parse_tool_calls(text)
+    except ToolCallParseError as exc:
+        if _looks_like_call(text):
+            parse_error = str(exc)
+    if calls:
+        specs = tools if tools is not None else parse_tools(request.tools)
+        for call in calls:
+            errors.extend(validate_call(call, specs))
+    return Completion(
+        text=text,
+        calls=calls,
+        parse_error=parse_error,
+        errors=errors,
+        adapter=request.adapter,
+        latency_s=time.perf_counter() - started,
+        new_tokens=new_tokens,
+    )

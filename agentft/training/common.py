@@ -1,0 +1,56 @@
+"""What every stage shares: the job context and the TrainingArguments common to SFT, DPO and GKD configs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentft.training.config import TrainConfig
+
+
+@dataclass
+class TrainContext:
+    config: TrainConfig
+    base_path: str
+    tokenizer: Any
+    run_dir: Path
+    callbacks: list[Any] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)  # stage-specific facts for the card (e.g. acceptance rate)
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.run_dir / "checkpoints"
+
+
+def training_args(ctx: TrainContext, has_eval: bool) -> dict[str, Any]:
+    import torch
+
+    cfg = ctx.config
+    eval_kwargs: dict[str, Any] = {"eval_strategy": "no"}
+    if has_eval:
+        eval_kwargs = (
+            {"eval_strategy": "steps", "eval_steps": cfg.eval_steps} if cfg.eval_steps else {"eval_strategy": "epoch"}
+        )
+    return {
+        "output_dir": str(ctx.checkpoint_dir),
+        "num_train_epochs": cfg.epochs,
+        "max_steps": cfg.max_steps,
+        "learning_rate": cfg.learning_rate,
+        "per_device_train_batch_size": cfg.batch_size,
+        "per_device_eval_batch_size": cfg.batch_size,
+        "gradient_accumulation_steps": cfg.grad_accum,
+        "logging_steps": cfg.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": cfg.save_steps,
+        "save_total_limit": 2,
+        "seed": cfg.seed,
+        "data_seed": cfg.seed,
+        "report_to": "none",
+        "disable_tqdm": True,  # rich progress instead
+        "use_cpu": not torch.cuda.is_available(),
+        "bf16": cfg.dtype == "bfloat16",
+        "fp16": cfg.dtype == "float16",
+        "gradient_checkpointing": False,
+        **eval_kwargs,
+    }

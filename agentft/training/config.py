@@ -1,0 +1,150 @@
+"""`agentft train` configuration: one pydantic model, loaded from YAML, overridden with `--set key.sub=value`.
+
+Unknown keys are errors (a typo in `learning_rate` must not silently train with the default).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from agentft.errors import AgentftError, json_path
+
+Stage = Literal["sft", "dpo", "distill"]
+Method = Literal["lora", "dora", "rslora", "loraplus"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoraSettings(_Strict):
+    method: Method = "lora"
+    r: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: str | list[str] = "all-linear"
+    loraplus_lr_ratio: float = Field(16.0, gt=0)  # LoRA+: lr(B) = ratio * lr(A)
+
+
+class DPOSettings(_Strict):
+    from_adapter: str | None = None  # registry NAME[@vN] or an adapter folder: DPO continues that SFT adapter
+    beta: float = Field(0.1, gt=0)
+    loss_type: str = "sigmoid"
+
+
+class DistillSettings(_Strict):
+    kind: Literal["sequence", "logit"] = "sequence"
+    teacher: str | None = None  # model folder / alias, or an OpenAI-compatible base URL (http://host:port/v1)
+    teacher_model: str | None = None  # model name at that endpoint
+    api_key_env: str = "OPENAI_API_KEY"
+    samples: int = Field(1, ge=1)  # sequence: teacher samples per query (rejection sampling keeps the valid ones)
+    temperature: float = Field(0.0, ge=0)
+    paraphrase: bool = False  # sequence: the teacher also rephrases each query (values must survive)
+    lmbda: float = Field(0.0, ge=0, le=1)  # logit: fraction of on-policy (student-generated) batches
+    beta: float = Field(0.5, ge=0, le=1)  # logit: generalized JSD interpolation (0 = forward KL)
+
+
+class EvalSettings(_Strict):
+    splits: list[str] = ["test", "test_ood"]
+    bfcl_dir: str | None = None  # e.g. ../shared/bfcl; None skips BFCL
+    bfcl_categories: list[str] = ["simple_python", "multiple", "parallel"]
+    limit: int | None = Field(50, ge=1)  # examples per split / category; None = all
+    max_new_tokens: int = Field(160, ge=1)
+    batch_size: int = Field(8, ge=1)
+
+
+class SafetySettings(_Strict):
+    enabled: bool = True
+    suite: str = "datasets/safety/v1/suite.jsonl"
+    margin: float = 0.05  # allowed drop vs the base and the previous accepted version
+    max_new_tokens: int = Field(128, ge=1)
+
+
+class TrainConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    base_model: str = "smollm2"
+    dataset: str
+    stage: Stage = "sft"
+    lora: LoraSettings = LoraSettings()
+    quantization: Literal["none", "nf4", "int8"] = "none"
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    epochs: float = Field(1.0, gt=0)
+    max_steps: int = -1  # > 0 overrides epochs
+    learning_rate: float = Field(2e-4, gt=0)
+    batch_size: int = Field(4, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    max_length: int = Field(1024, ge=16)
+    max_train_examples: int | None = Field(None, ge=1)
+    seed: int = 0
+    logging_steps: int = Field(5, ge=1)
+    eval_steps: int | None = Field(None, ge=1)  # validation-loss interval; None = once per epoch
+    save_steps: int = Field(50, ge=1)
+    output_dir: str | None = None  # checkpoints; default artifacts/runs/NAME
+    registry: str = "artifacts/adapters"
+    rationale: str = ""  # why this method, rank and placement: goes into the adapter card
+    dpo: DPOSettings = DPOSettings()
+    distill: DistillSettings = DistillSettings()
+    eval: EvalSettings = EvalSettings()
+    safety: SafetySettings = SafetySettings()
+
+    @model_validator(mode="after")
+    def _stage_needs(self) -> TrainConfig:
+        if self.stage == "distill" and not self.distill.teacher:
+            raise ValueError("stage 'distill' needs distill.teacher")
+        return self
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.output_dir or Path("artifacts") / "runs" / self.name)
+
+
+def _parse_value(text: str) -> Any:
+    return yaml.safe_load(text) if text.strip() else ""
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """`key.sub=value` pairs (values parsed as YAML) applied onto a nested dict."""
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise AgentftError(f"--set expects key=value, got {item!r}")
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise AgentftError(f"--set {key}: {part!r} is not a section")
+            node = child
+        node[parts[-1]] = _parse_value(value)
+    return data
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
+    data: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise AgentftError("config file not found", file=path)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark else ""
+            raise AgentftError(f"invalid YAML{where}", file=path) from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise AgentftError("config must be a mapping", file=path, path="$")
+        data = loaded or {}
+    data = apply_overrides(data, overrides or [])
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [p for p in err["loc"] if not isinstance(p, str) or p]
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise AgentftError(message, file=path or "--set", path=json_path(loc) if loc else "$") from None

@@ -1,0 +1,155 @@
+"""Distillation from a teacher, two kinds.
+
+- sequence: the teacher (a local model or an OpenAI-compatible endpoint) answers the training queries; answers are
+  kept only if they parse, validate against the tool schemas and match the reference call (rejection sampling), then
+  the student is SFT-trained on them. The acceptance rate goes into the card.
+- logit: TRL's GKD trainer matches the student's token distribution to the teacher's on the dataset conversations
+  (lmbda > 0 mixes in student-generated sequences); teacher and student must share a tokenizer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentft.calls import ToolCall
+from agentft.dataset.queries import states_all_values
+from agentft.dataset.verify import message_calls
+from agentft.errors import AgentftError
+from agentft.evaluation import calls_match
+from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams
+from agentft.tools import ToolSpec
+from agentft.training.common import TrainContext, training_args
+from agentft.training.data import read_rows, sft_rows, to_dataset
+from agentft.training.lora import optimizers, trainable_model
+from agentft.training.sft_trainer import sft_trainer
+
+PARAPHRASE_PROMPT = (
+    "Rewrite the user's request below in different words, as a person would type it. Keep every name, number and "
+    "quoted value exactly as written. Reply with the rewritten request only."
+)
+
+
+def teacher_backend(spec: str, model: str | None = None, api_key_env: str = "OPENAI_API_KEY") -> Backend:
+    """An http(s) URL is an OpenAI-compatible server; anything else a model folder / alias run in-process."""
+    import os
+
+    if spec.startswith(("http://", "https://")):
+        from agentft.serving.openai_client import OpenAIClientBackend
+
+        return OpenAIClientBackend(spec, model, api_key=os.environ.get(api_key_env))
+    from agentft.serving.embedded import EmbeddedBackend
+
+    return EmbeddedBackend.load(spec)
+
+
+class TeacherParaphraser:
+    """The build-dataset `Paraphraser` hook backed by a teacher; the builder keeps a rewrite only if no value is lost."""
+
+    def __init__(self, backend: Backend, max_new_tokens: int = 96):
+        self.backend = backend
+        self.sampling = SamplingParams(max_new_tokens=max_new_tokens)
+
+    def __call__(self, query: str, calls: list[ToolCall], tools: list[ToolSpec]) -> str:
+        messages = [{"role": "system", "content": PARAPHRASE_PROMPT}, {"role": "user", "content": query}]
+        text = self.backend.generate([GenerationRequest(messages=messages, sampling=self.sampling)])[0].text
+        return text.strip().strip('"') or query
+
+
+def _assistant_message(completion: Any) -> dict[str, Any]:
+    if completion.calls:
+        return {"role": "assistant", "tool_calls": [c.to_openai() for c in completion.calls]}
+    return {"role": "assistant", "content": completion.text.strip()}
+
+
+def teacher_rows(ctx: TrainContext, teacher: Backend) -> list[dict[str, Any]]:
+    """Rejection sampling: per query, the first teacher answer that validates and matches the reference."""
+    cfg = ctx.config
+    settings = cfg.distill
+    rows = read_rows(cfg.dataset, "train", cfg.max_train_examples)
+    if settings.paraphrase:
+        paraphrase = TeacherParaphraser(teacher)
+        for row in rows:
+            user = row["messages"][-2]
+            calls = message_calls(row["messages"][-1])
+            if calls:
+                rewritten = paraphrase(user["content"], calls, [])
+                if states_all_values(rewritten, calls):
+                    user["content"] = rewritten
+    sampling = SamplingParams(max_new_tokens=cfg.eval.max_new_tokens, temperature=settings.temperature, seed=cfg.seed)
+    requests = [
+        GenerationRequest(messages=row["messages"][:-1], tools=row.get("tools", []), sampling=sampling)
+        for row in rows
+        for _ in range(settings.samples)
+    ]
+    completions = teacher.generate(requests)
+    accepted: list[dict[str, Any]] = []
+    for index, row in enumerate(rows):
+        expected = message_calls(row["messages"][-1])
+        for completion in completions[index * settings.samples : (index + 1) * settings.samples]:
+            answer_ok = bool(completion.calls) or bool(completion.text.strip())
+            if completion.valid and answer_ok and calls_match(completion.calls, expected):
+                accepted.append({**row, "messages": [*row["messages"][:-1], _assistant_message(completion)]})
+                break
+    ctx.report["distill"] = {
+        "kind": "sequence",
+        "teacher": settings.teacher,
+        "queries": len(rows),
+        "samples": len(requests),
+        "accepted": len(accepted),
+        "acceptance_rate": len(accepted) / len(rows),
+    }
+    if not accepted:
+        raise AgentftError(f"the teacher {settings.teacher!r} produced no valid answer matching the references")
+    return accepted
+
+
+def _same_tokenizer(student: Any, teacher: Any) -> bool:
+    return student.get_vocab() == teacher.get_vocab()
+
+
+def distill_trainer(ctx: TrainContext) -> Any:
+    cfg = ctx.config
+    settings = cfg.distill
+    assert settings.teacher is not None  # enforced by TrainConfig
+    if settings.kind == "sequence":
+        teacher = teacher_backend(settings.teacher, settings.teacher_model, settings.api_key_env)
+        return sft_trainer(ctx, rows=teacher_rows(ctx, teacher))
+
+    from trl.experimental.gkd import GKDConfig, GKDTrainer
+
+    from agentft.models import load_model, load_tokenizer, resolve_base_model
+
+    if settings.teacher.startswith(("http://", "https://")):
+        raise AgentftError("logit distillation needs the teacher's weights: set distill.teacher to a model folder")
+    teacher_path = resolve_base_model(settings.teacher)
+    if not _same_tokenizer(ctx.tokenizer, load_tokenizer(teacher_path)):
+        raise AgentftError(
+            "logit distillation needs a teacher with the student's tokenizer; use distill.kind: sequence instead"
+        )
+    train = read_rows(cfg.dataset, "train", cfg.max_train_examples)
+    val = read_rows(cfg.dataset, "val", cfg.eval.limit)
+    args = GKDConfig(
+        **training_args(ctx, has_eval=True),
+        lmbda=settings.lmbda,
+        beta=settings.beta,
+        temperature=max(settings.temperature, 1e-3) if settings.temperature else 1.0,
+        max_length=cfg.max_length,
+        max_new_tokens=cfg.eval.max_new_tokens,
+    )
+    model = trainable_model(cfg, ctx.base_path)
+    ctx.report["distill"] = {
+        "kind": "logit",
+        "teacher": settings.teacher,
+        "lmbda": settings.lmbda,
+        "beta": settings.beta,
+    }
+    return GKDTrainer(
+        model=model,
+        teacher_model=load_model(teacher_path, "none", cfg.dtype),
+        args=args,
+        train_dataset=to_dataset(sft_rows(train)),
+        eval_dataset=to_dataset(sft_rows(val)),
+        processing_class=ctx.tokenizer,
+        callbacks=ctx.callbacks,
+        optimizers=optimizers(cfg, model),
+    )

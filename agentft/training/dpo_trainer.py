@@ -1,0 +1,40 @@
+"""DPO stage: TRL `DPOTrainer` on dpo.jsonl, continuing an SFT adapter; the reference is that adapter disabled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentft.errors import AgentftError
+from agentft.registry import adapter_dir
+from agentft.training.common import TrainContext, training_args
+from agentft.training.data import dpo_rows, read_rows, to_dataset
+from agentft.training.lora import optimizers, trainable_model
+
+
+def dpo_trainer(ctx: TrainContext) -> Any:
+    from trl import DPOConfig, DPOTrainer
+
+    cfg = ctx.config
+    if not cfg.dpo.from_adapter:
+        raise AgentftError("stage 'dpo' needs dpo.from_adapter (the SFT adapter to improve)", path="$.dpo")
+    start = adapter_dir(cfg.dpo.from_adapter, cfg.registry)
+    rows = read_rows(cfg.dataset, "dpo", cfg.max_train_examples)
+    cut = max(1, len(rows) // 20)  # 5% held out for the validation-loss curve
+    args = DPOConfig(
+        **training_args(ctx, has_eval=True),
+        beta=cfg.dpo.beta,
+        loss_type=[cfg.dpo.loss_type],
+        max_length=cfg.max_length,
+    )
+    # With a PeftModel and no ref_model, TRL computes reference log-probs with the adapter disabled: no second copy.
+    model = trainable_model(cfg, ctx.base_path, from_adapter=str(start))
+    ctx.report["from_adapter"] = str(start)
+    return DPOTrainer(
+        model=model,
+        args=args,
+        train_dataset=to_dataset(dpo_rows(rows[cut:])),
+        eval_dataset=to_dataset(dpo_rows(rows[:cut])),
+        processing_class=ctx.tokenizer,
+        callbacks=ctx.callbacks,
+        optimizers=optimizers(cfg, model),
+    )

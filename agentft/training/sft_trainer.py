@@ -1,0 +1,34 @@
+"""SFT stage: TRL `SFTTrainer` on the dataset's conversations, loss on the assistant turn only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentft.training.common import TrainContext, training_args
+from agentft.training.data import read_rows, sft_rows, to_dataset
+from agentft.training.lora import optimizers, trainable_model
+
+
+def sft_trainer(ctx: TrainContext, rows: list[dict[str, Any]] | None = None) -> Any:
+    """`rows` replaces the dataset's train split (sequence distillation trains on the teacher's accepted answers)."""
+    from trl import SFTConfig, SFTTrainer
+
+    cfg = ctx.config
+    train = rows if rows is not None else read_rows(cfg.dataset, "train", cfg.max_train_examples)
+    val = read_rows(cfg.dataset, "val", cfg.eval.limit)
+    args = SFTConfig(
+        **training_args(ctx, has_eval=True),
+        assistant_only_loss=True,
+        max_length=cfg.max_length,
+        packing=False,
+    )
+    model = trainable_model(cfg, ctx.base_path)
+    return SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=to_dataset(sft_rows(train)),
+        eval_dataset=to_dataset(sft_rows(val)),
+        processing_class=ctx.tokenizer,
+        callbacks=ctx.callbacks,
+        optimizers=optimizers(cfg, model),
+    )
