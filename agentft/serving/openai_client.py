@@ -6,6 +6,7 @@ The model field names the adapter (vLLM serves each LoRA module under its own na
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -46,10 +47,8 @@ class OpenAIClientBackend:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")
-            try:
+            with contextlib.suppress(json.JSONDecodeError, AttributeError):
                 detail = json.loads(detail).get("error", {}).get("message", detail)
-            except (json.JSONDecodeError, AttributeError):
-                pass
             raise AgentftError(
                 f"server at {self.base_url} answered {exc.code}: {detail.splitlines()[0][:300]}"
             ) from None

@@ -43,7 +43,7 @@ def teacher_backend(spec: str, model: str | None = None, api_key_env: str = "OPE
 
 
 class TeacherParaphraser:
-    """The build-dataset `Paraphraser` hook backed by a teacher; the builder keeps a rewrite only if no value is lost."""
+    """The build-dataset `Paraphraser` hook backed by a teacher; a rewrite is kept only if no value is lost."""
 
     def __init__(self, backend: Backend, max_new_tokens: int = 96):
         self.backend = backend
