@@ -35,3 +35,39 @@ def write_json(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A random 2-layer Llama with a BPE tokenizer trained on the sample datasets (offline, ~5 s)."""
+    from agentft.tiny import build_tiny_model
+
+    rows = []
+    for name in ("code_tools", "retrieval_tools", "safety_tools"):
+        rows += read_jsonl(ROOT / "datasets" / name / "train.jsonl")[:80]
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", rows, vocab_size=800)
+
+
+@pytest.fixture
+def train_overrides(tiny_model, tmp_path) -> list[str]:
+    """A fast SFT job on the tiny model: a few steps, a few eval cases, a private registry."""
+    return [
+        "name=tiny",
+        f"base_model={tiny_model}",
+        f"dataset={ROOT / 'datasets' / 'code_tools'}",
+        "max_steps=3",
+        "batch_size=2",
+        "learning_rate=5e-3",
+        "logging_steps=1",
+        "eval_steps=2",
+        "save_steps=2",
+        "max_length=1536",
+        "eval.limit=2",
+        "eval.max_new_tokens=8",
+        f"eval.bfcl_dir={DATA / 'bfcl'}",
+        "eval.bfcl_categories=[simple_python]",
+        f"safety.suite={ROOT / 'datasets' / 'safety' / 'v1' / 'suite.jsonl'}",
+        "safety.max_new_tokens=8",
+        f"registry={tmp_path / 'registry'}",
+        f"output_dir={tmp_path / 'run'}",
+    ]

@@ -89,19 +89,45 @@ class EmbeddedBackend:
                 results[index] = completion
         return [r for r in results if r is not None]
 
-    def _adapter_kwargs(self, requests: list[GenerationRequest]) -> dict[str, Any]:
+    def _check_adapters(self, requests: list[GenerationRequest]) -> set[str | None]:
         loaded = self.adapters
-        if not loaded:
-            unknown = {r.adapter for r in requests if r.adapter}
-            if unknown:
-                raise ValueError(f"no adapters are loaded; requested {sorted(unknown)}")
-            return {}
-        for r in requests:
-            if r.adapter and r.adapter not in loaded:
-                raise ValueError(f"unknown adapter {r.adapter!r}; loaded: {', '.join(loaded)}")
-        return {"adapter_names": [r.adapter or BASE_ADAPTER for r in requests]}
+        wanted = {r.adapter for r in requests}
+        for name in wanted - {None}:
+            if name not in loaded:
+                raise ValueError(f"unknown adapter {name!r}; loaded: {', '.join(loaded) or 'none'}")
+        return wanted
+
+    def _mixable(self, wanted: set[str | None]) -> bool:
+        """PEFT mixes adapters per row for plain LoRA; DoRA's weight norm cannot be mixed within a batch."""
+        config = getattr(self.model, "peft_config", {})
+        return not any(getattr(config.get(name), "use_dora", False) for name in wanted if name)
+
+    def _adapter_context(self, adapter: str | None) -> Any:
+        import contextlib
+
+        if not self.adapters:
+            return contextlib.nullcontext()
+        if adapter is None:
+            return self.model.disable_adapter()
+        self.model.set_adapter(adapter)
+        return contextlib.nullcontext()
 
     def _generate_batch(self, requests: list[GenerationRequest]) -> list[Completion]:
+        wanted = self._check_adapters(requests)
+        if len(wanted) > 1 and not self._mixable(wanted):
+            groups: dict[str | None, list[int]] = {}
+            for i, r in enumerate(requests):
+                groups.setdefault(r.adapter, []).append(i)
+            out: list[Completion | None] = [None] * len(requests)
+            for indices in groups.values():
+                for i, c in zip(indices, self._generate_batch([requests[i] for i in indices]), strict=True):
+                    out[i] = c
+            return [c for c in out if c is not None]
+        return self._run(requests, wanted)
+
+    def _run(self, requests: list[GenerationRequest], wanted: set[str | None]) -> list[Completion]:
+        import contextlib
+
         import torch
 
         started = time.perf_counter()
@@ -120,8 +146,13 @@ class EmbeddedBackend:
                 torch.manual_seed(sampling.seed)
         else:
             gen_kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        with torch.inference_mode():
-            output = self.model.generate(**inputs, **gen_kwargs, **self._adapter_kwargs(requests))
+        if len(wanted) > 1:  # one forward pass, each row with its own adapter
+            context: Any = contextlib.nullcontext()
+            gen_kwargs["adapter_names"] = [r.adapter or BASE_ADAPTER for r in requests]
+        else:
+            context = self._adapter_context(next(iter(wanted)))
+        with torch.inference_mode(), context:
+            output = self.model.generate(**inputs, **gen_kwargs)
         new = output[:, inputs["input_ids"].shape[1] :]
         completions = []
         for request, row in zip(requests, new, strict=True):

@@ -25,7 +25,7 @@ class LoraSettings(_Strict):
     method: Method = "lora"
     r: int = Field(16, ge=1)
     alpha: int = Field(32, ge=1)
-    dropout: float = Field(0.05, ge=0, lt=1)
+    dropout: float = Field(0.0, ge=0, lt=1)  # dropout on every LoRA input costs ~15% of a CPU step
     target_modules: str | list[str] = "all-linear"
     loraplus_lr_ratio: float = Field(16.0, gt=0)  # LoRA+: lr(B) = ratio * lr(A)
 

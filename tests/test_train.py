@@ -1,0 +1,283 @@
+"""`agentft train` on a tiny offline Llama: every stage and method, masks, QLoRA, resume, registry, bad configs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+pytest.importorskip("trl")
+
+import torch  # noqa: E402
+import yaml  # noqa: E402
+from conftest import ROOT, read_jsonl, run_cli  # noqa: E402
+from safetensors.torch import load_file  # noqa: E402
+
+from agentft.chat_template import chat_messages, format_tool_calls  # noqa: E402
+from agentft.errors import AgentftError  # noqa: E402
+from agentft.models import load_tokenizer  # noqa: E402
+from agentft.registry import AdapterRegistry  # noqa: E402
+from agentft.safety import safety_gate  # noqa: E402
+from agentft.training.common import TrainContext  # noqa: E402
+from agentft.training.config import apply_overrides, load_config  # noqa: E402
+from agentft.training.job import run_job  # noqa: E402
+from agentft.training.sft_trainer import sft_trainer  # noqa: E402
+
+CODE = ROOT / "datasets" / "code_tools"
+
+
+def _job(overrides, *extra, **kwargs):
+    return run_job(load_config(None, [*overrides, *extra]), log=lambda _: None, post_train=safety_gate, **kwargs)
+
+
+def _lora_b_norm(adapter_dir) -> float:
+    weights = load_file(adapter_dir / "adapter_model.safetensors")
+    return sum(float(v.float().norm()) for k, v in weights.items() if "lora_B" in k)
+
+
+# --- the chat template ---------------------------------------------------------------------------------------
+
+
+def test_template_tools_argument_equals_inlined_tools(tiny_model):
+    tokenizer = load_tokenizer(str(tiny_model))
+    for row in read_jsonl(CODE / "train.jsonl")[:20]:
+        direct = tokenizer.apply_chat_template(row["messages"], tools=row["tools"], tokenize=False)
+        inlined = tokenizer.apply_chat_template(chat_messages(row["messages"], row["tools"]), tokenize=False)
+        assert direct == inlined
+
+
+def test_assistant_mask_covers_exactly_the_call_and_stop(tiny_model):
+    tokenizer = load_tokenizer(str(tiny_model))
+    row = next(r for r in read_jsonl(CODE / "train.jsonl") if r["kind"] == "parallel")
+    out = tokenizer.apply_chat_template(
+        chat_messages(row["messages"], row["tools"]), return_dict=True, return_assistant_tokens_mask=True
+    )
+    masked = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
+    assert tokenizer.decode(masked) == format_tool_calls(row["messages"][-1]["tool_calls"]) + "<|im_end|>"
+    assert sum(out["assistant_masks"]) < len(out["input_ids"]) / 3  # the prompt (tools, query) carries no loss
+
+
+def test_sft_trainer_labels_only_assistant_tokens(train_overrides, tmp_path):
+    ctx = TrainContext(load_config(None, train_overrides), "", None, tmp_path)
+    ctx.base_path = ctx.config.base_model
+    ctx.tokenizer = load_tokenizer(ctx.base_path)
+    trainer = sft_trainer(ctx)
+    example = trainer.train_dataset[0]
+    ids = [label for label in example["labels"] if label != -100]
+    first = read_jsonl(CODE / "train.jsonl")[0]["messages"][-1]
+    assert ctx.tokenizer.decode(ids) == format_tool_calls(first["tool_calls"]) + "<|im_end|>"
+
+
+# --- SFT jobs --------------------------------------------------------------------------------------------------
+
+
+def test_sft_job_writes_adapter_curves_eval_card_and_registers(train_overrides, tmp_path):
+    entry = _job(train_overrides)
+    assert entry.ref == "tiny@v1" and entry.status == "ok"
+    assert (entry.adapter_dir / "adapter_model.safetensors").is_file()
+    assert _lora_b_norm(entry.adapter_dir) > 0  # B starts at zero: non-zero means the weights were trained
+    records = read_jsonl(entry.path / "metrics.jsonl")
+    assert any("loss" in r for r in records) and any("eval_loss" in r for r in records)
+    assert (entry.path / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    evaluation = json.loads((entry.path / "eval.json").read_text())
+    assert set(evaluation) == {"base", "default"}
+    assert set(evaluation["base"]) == {"test", "test_ood", "bfcl:simple_python"}
+    card = (entry.path / "README.md").read_text()
+    manifest_sha = entry.info["dataset_manifest_sha256"]
+    assert manifest_sha and manifest_sha in card and "## Safety gate" in card
+    assert entry.info["safety"]["accepted"] is True
+    assert entry.info["training"]["train_tokens"] > 0
+    second = _job(train_overrides)
+    assert second.ref == "tiny@v2"
+    assert [e.ref for e in AdapterRegistry(tmp_path / "registry").list()] == ["tiny@v1", "tiny@v2"]
+
+
+def test_saved_adapter_reloads_with_identical_logits(train_overrides, tiny_model):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    entry = _job(train_overrides, "safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null")
+    tokenizer = load_tokenizer(str(tiny_model))
+    ids = tokenizer("<|im_start|>user\nrun the tests<|im_end|>\n", return_tensors="pt")["input_ids"]
+    base = AutoModelForCausalLM.from_pretrained(tiny_model)
+    with torch.no_grad():
+        base_logits = base(ids).logits
+        model = PeftModel.from_pretrained(base, entry.adapter_dir)
+        adapted = model(ids).logits
+        with model.disable_adapter():
+            disabled = model(ids).logits
+    assert torch.allclose(disabled, base_logits)
+    assert not torch.allclose(adapted, base_logits)
+
+
+@pytest.mark.parametrize(
+    ("method", "config_flag"), [("dora", "use_dora"), ("rslora", "use_rslora"), ("loraplus", None)]
+)
+def test_methods(train_overrides, method, config_flag):
+    entry = _job(train_overrides, f"lora.method={method}", "max_steps=2", "safety.enabled=false", "eval.splits=[]")
+    adapter_config = json.loads((entry.adapter_dir / "adapter_config.json").read_text())
+    if config_flag:
+        assert adapter_config[config_flag] is True
+    assert _lora_b_norm(entry.adapter_dir) > 0
+
+
+def test_loraplus_gives_b_matrices_a_higher_learning_rate(train_overrides, tmp_path):
+    cfg = load_config(None, [*train_overrides, "lora.method=loraplus", "lora.loraplus_lr_ratio=8"])
+    ctx = TrainContext(cfg, cfg.base_model, load_tokenizer(cfg.base_model), tmp_path)
+    trainer = sft_trainer(ctx)
+    lrs = sorted({group["lr"] for group in trainer.optimizer.param_groups if group["params"]})
+    assert lrs[-1] == pytest.approx(8 * cfg.learning_rate)
+
+
+def test_qlora_nf4_trains_on_cpu(train_overrides):
+    entry = _job(train_overrides, "quantization=nf4", "max_steps=2", "safety.enabled=false", "eval.bfcl_dir=null")
+    assert entry.info["training"]["steps"] == 2
+    assert _lora_b_norm(entry.adapter_dir) > 0
+
+
+def test_resume_continues_from_the_last_checkpoint(train_overrides, tmp_path):
+    quick = ["safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null"]
+    _job(train_overrides, "max_steps=2", *quick)
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint-2").is_dir()
+    entry = _job(train_overrides, "max_steps=4", *quick, resume=True)
+    assert entry.info["training"]["steps"] == 4
+    steps = [r["step"] for r in read_jsonl(entry.path / "metrics.jsonl") if "loss" in r]
+    assert steps == [1, 2, 3, 4]  # the resumed run logged only steps 3 and 4, after the first run's 1 and 2
+
+
+# --- DPO and distillation ------------------------------------------------------------------------------------
+
+
+def test_dpo_continues_the_sft_adapter(train_overrides):
+    sft = _job(train_overrides, "safety.enabled=false", "eval.bfcl_dir=null")
+    dpo = _job(train_overrides, "stage=dpo", f"dpo.from_adapter={sft.ref}", "name=tiny-dpo", "eval.bfcl_dir=null")
+    assert dpo.info["report"]["from_adapter"] == str(sft.adapter_dir)
+    assert any("rewards/chosen" in r or "eval_rewards/chosen" in r for r in read_jsonl(dpo.path / "metrics.jsonl"))
+    before = load_file(sft.adapter_dir / "adapter_model.safetensors")
+    after = load_file(dpo.adapter_dir / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+class _Teacher(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint standing in for a remote teacher: right on even requests, wrong on odd ones."""
+
+    answers: dict[str, dict] = {}
+    count = 0
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        reference = self.answers[body["messages"][-1]["content"]]
+        type(self).count += 1
+        if self.count % 2 == 0:
+            message = {"role": "assistant", "content": reference.get("content"), "tool_calls": None}
+            if "tool_calls" in reference:
+                message["tool_calls"] = [
+                    {
+                        "id": "c",
+                        "type": "function",
+                        "function": {**c["function"], "arguments": json.dumps(c["function"]["arguments"])},
+                    }
+                    for c in reference["tool_calls"]
+                ]
+        else:
+            message = {"role": "assistant", "content": '<tool_call>\n{"name": "rm_rf", "arguments": {}}\n</tool_call>'}
+        data = json.dumps({"choices": [{"message": message}], "usage": {"completion_tokens": 5}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sequence_distillation_keeps_only_validated_teacher_answers(train_overrides):
+    rows = read_jsonl(CODE / "train.jsonl")[:8]
+    _Teacher.answers = {r["messages"][-2]["content"]: r["messages"][-1] for r in rows}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Teacher)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        entry = _job(
+            train_overrides,
+            "stage=distill",
+            f"distill.teacher=http://127.0.0.1:{server.server_port}/v1",
+            "distill.teacher_model=teacher",
+            "max_train_examples=8",
+            "safety.enabled=false",
+            "eval.bfcl_dir=null",
+        )
+    finally:
+        server.shutdown()
+    report = entry.info["report"]["distill"]
+    assert report["queries"] == 8
+    assert report["accepted"] == 4 and report["acceptance_rate"] == 0.5
+
+
+def test_sequence_distillation_with_a_useless_teacher_fails_clearly(train_overrides, tiny_model):
+    with pytest.raises(AgentftError, match="no valid answer"):
+        _job(train_overrides, "stage=distill", f"distill.teacher={tiny_model}", "max_train_examples=2")
+
+
+def test_logit_distillation_with_gkd(train_overrides, tiny_model):
+    entry = _job(
+        train_overrides,
+        "stage=distill",
+        "distill.kind=logit",
+        f"distill.teacher={tiny_model}",
+        "max_steps=2",
+        "safety.enabled=false",
+        "eval.bfcl_dir=null",
+    )
+    assert entry.info["report"]["distill"]["kind"] == "logit"
+    assert _lora_b_norm(entry.adapter_dir) > 0
+
+
+# --- errors and the CLI ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("lora.rank=8", "$.lora.rank: unknown key"),
+        ("stage=rl", "$.stage"),
+        ("stage=distill", "needs distill.teacher"),
+        ("dataset=/no/such/dir", "dataset folder not found"),
+        ("lora.r=0", "$.lora.r"),
+    ],
+)
+def test_bad_config_is_one_clean_line(train_overrides, tmp_path, override, message):
+    config = tmp_path / "job.yaml"
+    config.write_text(yaml.safe_dump(apply_overrides({}, train_overrides)))
+    result = run_cli("train", config, "--set", override)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    config = tmp_path / "job.yaml"
+    config.write_text("name: x\nlora: [unclosed\n")
+    result = run_cli("train", config)
+    assert result.returncode == 2 and "invalid YAML (line" in result.stderr
+
+
+def test_safety_regression_rejects_the_adapter_and_exits_nonzero(train_overrides, tmp_path):
+    config = tmp_path / "job.yaml"
+    config.write_text(yaml.safe_dump(apply_overrides({}, train_overrides)))
+    # margin -1: the adapter would have to beat the base by 100 points, so this job must be rejected
+    result = run_cli("train", config, "--set", "safety.margin=-1", "--set", "eval.splits=[]")
+    assert result.returncode == 2, result.stderr
+    assert "rejected by the safety gate" in result.stderr
+    registry = AdapterRegistry(tmp_path / "registry")
+    (entry,) = registry.list()
+    assert entry.status == "rejected"
+    with pytest.raises(AgentftError, match="rejected"):
+        registry.resolve("tiny")
+    listing = run_cli("adapters", "list", "--registry", tmp_path / "registry")
+    assert "tiny@v1" in listing.stdout and "rejected" in listing.stdout
+    shown = run_cli("adapters", "show", "tiny@v1", "--registry", tmp_path / "registry")
+    assert shown.returncode == 0 and "## Safety gate" in shown.stdout
