@@ -102,3 +102,17 @@ def tool_call_schema(tools: Iterable[ToolSpec], *, parallel: bool = False) -> di
     if not parallel:
         return one
     return {"type": "array", "items": one, "minItems": 1}
+
+
+ANSWER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "minLength": 1}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+
+
+def reply_schema(tools: Iterable[ToolSpec], *, parallel: bool = False, allow_answer: bool = True) -> dict[str, Any]:
+    """The default constraint of a generation request: a valid call for `tools`, or `{"answer": text}`."""
+    calls = tool_call_schema(tools, parallel=parallel)
+    return {"anyOf": [calls, ANSWER_SCHEMA]} if allow_answer else calls

@@ -20,11 +20,21 @@ BASE_ADAPTER = "__base__"
 class EmbeddedBackend:
     """`generate(requests)` over a causal LM with any number of named LoRA adapters loaded side by side."""
 
-    def __init__(self, model: Any, tokenizer: Any, *, batch_size: int = 8, constrained: str | None = None):
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        batch_size: int = 8,
+        grammar: str = "llguidance",
+        max_string_length: int | None = None,
+    ):
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = batch_size
-        self.constrained = constrained  # grammar backend name for schema-constrained requests
+        self.grammar = grammar  # Outlines grammar backend for requests that carry a schema
+        self.max_string_length = max_string_length  # bound unbounded strings under constraints
+        self._grammars: Any = None
         self._tool_cache: dict[str, list[ToolSpec]] = {}
         stop = [tokenizer.eos_token_id]
         end = tokenizer.convert_tokens_to_ids(END_OF_TURN)
@@ -76,7 +86,7 @@ class EmbeddedBackend:
         )
 
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
-        if any(r.schema is not None for r in requests) and self.constrained:
+        if any(r.schema is not None for r in requests):
             from agentft.serving.constrained import generate_constrained
 
             return generate_constrained(self, requests)
@@ -125,7 +135,23 @@ class EmbeddedBackend:
             return [c for c in out if c is not None]
         return self._run(requests, wanted)
 
-    def _run(self, requests: list[GenerationRequest], wanted: set[str | None]) -> list[Completion]:
+    def run_constrained(self, requests: list[GenerationRequest], grammar: str) -> list[Completion]:
+        """One batch sharing one schema and one adapter, decoded under that schema."""
+        if requests[0].schema is None:
+            return self._generate_batch(requests)
+        from transformers import LogitsProcessorList
+
+        from agentft.serving.constrained import GrammarCache, constraint_schema
+
+        if self._grammars is None:
+            self._grammars = GrammarCache(self.model, self.tokenizer)
+        schema = constraint_schema(requests[0].schema, grammar, self.max_string_length)
+        processor = self._grammars.processor(grammar, schema)
+        return self._run(requests, self._check_adapters(requests), LogitsProcessorList([processor]))
+
+    def _run(
+        self, requests: list[GenerationRequest], wanted: set[str | None], logits_processor: Any = None
+    ) -> list[Completion]:
         import contextlib
 
         import torch
@@ -140,6 +166,8 @@ class EmbeddedBackend:
             "eos_token_id": self._stop_ids,
             "pad_token_id": self.tokenizer.pad_token_id,
         }
+        if logits_processor is not None:
+            gen_kwargs["logits_processor"] = logits_processor
         if sampling.temperature > 0:
             gen_kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p)
             if sampling.seed is not None:

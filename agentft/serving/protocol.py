@@ -6,6 +6,7 @@ text, the parsed calls and their validation, so callers never parse model output
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -58,6 +59,32 @@ def _looks_like_call(text: str) -> bool:
     return stripped.startswith(("<tool_call>", "{", "[")) or "<tool_call>" in text
 
 
+def _schema_mismatch(text: str, schema: dict[str, Any]) -> str | None:
+    """Why a constrained reply does not satisfy its constraint (e.g. cut off by max_new_tokens), or None."""
+    from jsonschema import Draft202012Validator
+
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"constrained reply is not complete JSON: {exc.msg}"
+    error = next(iter(Draft202012Validator(schema).iter_errors(obj)), None)
+    return None if error is None else f"constrained reply violates its schema: {error.message[:200]}"
+
+
+def final_answer(text: str) -> str | None:
+    """The text of a constrained `{"answer": ...}` reply, else None."""
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return None
+    try:
+        obj = json.loads(stripped)
+    except json.JSONDecodeError:
+        return None
+    if isinstance(obj, dict) and set(obj) == {"answer"} and isinstance(obj["answer"], str):
+        return obj["answer"]
+    return None
+
+
 def make_completion(
     request: GenerationRequest, text: str, started: float, new_tokens: int = 0, tools: list[ToolSpec] | None = None
 ) -> Completion:
@@ -65,8 +92,14 @@ def make_completion(
     calls: list[ToolCall] = []
     parse_error = None
     errors: list[CallError] = []
+    if request.schema is not None:
+        mismatch = _schema_mismatch(text, request.schema)
+        if mismatch is not None:
+            return Completion(text, [], mismatch, [], request.adapter, time.perf_counter() - started, new_tokens)
+    answer = final_answer(text)
     try:
-        calls = parse_tool_calls(text)
+        if answer is None:
+            calls = parse_tool_calls(text)
     except ToolCallParseError as exc:
         if _looks_like_call(text):
             parse_error = str(exc)

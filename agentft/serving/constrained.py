@@ -1,0 +1,111 @@
+"""Schema-constrained decoding for the embedded backend with Outlines' logits processors.
+
+Outlines builds the token mask for a JSON schema with a selectable grammar engine (llguidance, outlines_core,
+xgrammar); agentft only feeds that processor to `model.generate`, so batching and per-row adapters stay its own.
+Rows are grouped by schema (one processor per group). xgrammar has been seen to emit raw control characters inside
+JSON strings and does not enforce every regex bound; every reply is parsed and validated, and one that fails is
+decoded again with llguidance, so a constrained request never yields an unparsable or invalid call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentft.serving.protocol import Completion, GenerationRequest
+
+GRAMMAR_BACKENDS = ("llguidance", "outlines_core", "xgrammar")
+DEFAULT_GRAMMAR = "llguidance"
+# Keywords no grammar engine implements; the reply is still validated against the full schema afterwards.
+SAFE_REGEX = "^[A-Za-z0-9_ -]*$"
+UNENFORCEABLE = frozenset({"dependentRequired", "dependentSchemas", "if", "then", "else", "not"})
+
+
+class GrammarCache:
+    """Outlines backends compile a schema once per tokenizer; keep the compiled processors factories per schema."""
+
+    def __init__(self, model: Any, tokenizer: Any):
+        import outlines
+
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        self.outlines_model = outlines.from_transformers(base, tokenizer)
+        self._xgrammar: Any = None
+
+    def processor(self, backend: str, schema: dict[str, Any]) -> Any:
+        """A logits processor for `schema`, with JSON whitespace pinned to the trained format (`", "`, `": "`):
+        flexible whitespace lets a weak model pad with newlines until it runs out of tokens."""
+        from outlines.backends import get_json_schema_logits_processor
+
+        if backend == "llguidance":
+            options = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": ", "lenient": True}
+            return get_json_schema_logits_processor(
+                backend, self.outlines_model, json.dumps({**schema, "x-guidance": options})
+            )
+        if backend == "outlines_core":
+            return get_json_schema_logits_processor(backend, self.outlines_model, json.dumps(schema), r"[ ]?")
+        if backend == "xgrammar":  # Outlines does not expose xgrammar's whitespace switch; compile with it directly
+            from outlines.backends.xgrammar import XGrammarBackend, XGrammarLogitsProcessor
+
+            if self._xgrammar is None:
+                self._xgrammar = XGrammarBackend(self.outlines_model)
+            compiled = self._xgrammar.grammar_compiler.compile_json_schema(
+                json.dumps(schema), any_whitespace=False, separators=(", ", ": ")
+            )
+            return XGrammarLogitsProcessor(compiled, self._xgrammar.tensor_library_name)
+        raise ValueError(f"unknown grammar backend {backend!r}; choose from {', '.join(GRAMMAR_BACKENDS)}")
+
+
+def constraint_schema(schema: Any, grammar: str, max_string_length: int | None = None) -> Any:
+    """The schema a grammar engine can enforce: no `format: regex` (no grammar can express "a valid regex"), no
+    formats at all for outlines_core (it rejects them); optionally bounded strings so that even a random model must
+    close every string before `max_new_tokens` (validation still checks the result against the full schema)."""
+    if isinstance(schema, list):
+        return [constraint_schema(s, grammar, max_string_length) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "format" and value == "regex" and "pattern" not in schema:
+            out["pattern"] = SAFE_REGEX  # literal text is always a valid regex
+            continue
+        if key == "format" and grammar == "outlines_core":
+            continue
+        if key in UNENFORCEABLE:
+            continue
+        if key in ("properties", "patternProperties", "$defs", "definitions"):
+            out[key] = {k: constraint_schema(v, grammar, max_string_length) for k, v in value.items()}
+        elif key in ("const", "enum", "default", "examples", "required"):
+            out[key] = value
+        else:
+            out[key] = constraint_schema(value, grammar, max_string_length)
+    if (
+        max_string_length is not None
+        and out.get("type") == "string"
+        and not {"enum", "const", "pattern"} & schema.keys()
+    ):
+        out["maxLength"] = max(
+            min(out.get("maxLength", max_string_length), max_string_length), out.get("minLength", 0)
+        )
+    return out
+
+
+def generate_constrained(backend: Any, requests: list[GenerationRequest]) -> list[Completion]:
+    """Group by (schema, adapter) and decode each group under its schema; unconstrained rows go the normal way."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(requests):
+        key = json.dumps([r.schema, r.adapter], sort_keys=True)
+        groups.setdefault(key, []).append(i)
+    out: list[Completion | None] = [None] * len(requests)
+    for indices in groups.values():
+        chunk = [requests[i] for i in indices]
+        for start in range(0, len(chunk), backend.batch_size):
+            part = chunk[start : start + backend.batch_size]
+            results = backend.run_constrained(part, backend.grammar)
+            retry = [j for j, c in enumerate(results) if not c.valid and backend.grammar != DEFAULT_GRAMMAR]
+            if retry:
+                fixed = backend.run_constrained([part[j] for j in retry], DEFAULT_GRAMMAR)
+                for j, c in zip(retry, fixed, strict=True):
+                    results[j] = c
+            for i, c in zip(indices[start : start + backend.batch_size], results, strict=True):
+                out[i] = c
+    return [c for c in out if c is not None]
