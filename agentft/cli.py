@@ -217,12 +217,14 @@ def demo(
     run_demo(out, n, console)
 
 
+from agentft.commands.agent import agent_app  # noqa: E402
 from agentft.commands.router import router_app  # noqa: E402
 from agentft.commands.train import adapters_app, train_cmd  # noqa: E402
 
 app.command("train")(train_cmd)
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(router_app, name="router")
+app.add_typer(agent_app, name="agent")
 
 
 def main() -> None:

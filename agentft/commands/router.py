@@ -48,7 +48,7 @@ def router_predict(
 
     rows = load_steps(steps, labeled=False)
     routes = Router.load(router_dir).predict([r["text"] for r in rows])
-    text = "".join(dumps_line(r.to_json()) for r in routes)
+    text = "".join(dumps_line(r.to_json()) + "\n" for r in routes)
     if json_out:
         write_text_atomic(json_out, text)
         console.print(f"{len(routes)} predictions written to {json_out}")

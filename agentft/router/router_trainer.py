@@ -122,7 +122,8 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
         "config": config.model_dump(),
     }
     log(
-        f"router: held-out calibration accuracy {router.info['calibration_accuracy']:.3f}, temperature {temperature:.3f}"
+        f"router: held-out calibration accuracy {router.info['calibration_accuracy']:.3f}, "
+        f"temperature {temperature:.3f}"
     )
     return router
 

@@ -1,0 +1,98 @@
+"""`agentft agent run "TASK"`: the router, the adapters and the example executors in one loop, traced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agentft.commands import quiet_libraries
+
+console = Console()
+agent_app = typer.Typer(help="Run the LoRA-as-Tools agent loop.", no_args_is_help=True)
+SKILLS = {"code": "code_tools.json", "retrieval": "retrieval_tools.json", "safety": "safety_tools.json"}
+
+
+def build_agent(
+    base_model: str,
+    router_dir: Path,
+    registry: Path | None,
+    schemas: Path,
+    workspace: Path | None,
+    max_steps: int,
+    trace: Path | None,
+    grammar: str = "llguidance",
+):
+    """The demo agent: one adapter per skill from the registry (where registered), the example executors."""
+    from agentft.agent import Agent
+    from agentft.agent.executors import example_executors
+    from agentft.registry import AdapterRegistry
+    from agentft.router import Router
+    from agentft.serving.embedded import EmbeddedBackend
+    from agentft.tools import load_tools
+
+    reg = AdapterRegistry(registry)
+    found = {}
+    for skill in SKILLS:
+        versions = [e for e in reg.versions(skill) if e.status == "ok"]
+        if versions:
+            found[skill] = versions[-1].adapter_dir
+    backend = EmbeddedBackend.load(base_model, found, grammar=grammar, max_string_length=400)
+    toolsets = {skill: [t.to_openai() for t in load_tools(schemas / name)] for skill, name in SKILLS.items()}
+    return Agent(
+        backend=backend,
+        router=Router.load(router_dir),
+        toolsets=toolsets,
+        executors=example_executors(workspace),
+        adapters={skill: skill if skill in found else None for skill in SKILLS},
+        max_steps=max_steps,
+        trace_path=trace,
+    )
+
+
+def print_trace(traces, title: str) -> None:
+    table = Table(title=title, show_lines=True)
+    for column in ("step", "route (conf.)", "adapter", "call / answer", "valid", "result", "s"):
+        table.add_column(column, overflow="fold")
+    for t in traces:
+        action = "; ".join(f"{c['name']}({c['arguments']})" for c in t.calls) or (t.final or "")
+        valid = "[green]yes[/green]" if t.valid else "[red]no[/red]: " + "; ".join(t.errors)[:120]
+        table.add_row(
+            str(t.step),
+            f"{t.route} ({t.confidence:.2f})",
+            t.adapter or "base",
+            action[:300],
+            valid,
+            "\n".join(r[:200] for r in t.results),
+            f"{t.latency_s:.1f}",
+        )
+    console.print(table)
+
+
+@agent_app.command("run")
+def agent_run(
+    task: Annotated[str, typer.Argument(help="What the agent should do.")],
+    base_model: Annotated[str, typer.Option("--base", help="Base model shared by every adapter.")] = "smollm2",
+    router_dir: Annotated[Path, typer.Option("--router", help="Trained router folder.")] = Path("artifacts/router"),
+    registry: Annotated[Path | None, typer.Option(help="Adapter registry with code/retrieval/safety.")] = None,
+    schemas: Annotated[Path, typer.Option(help="Folder with the example tool sets.")] = Path("schemas"),
+    workspace: Annotated[Path | None, typer.Option(help="Scratch folder for the code tools.")] = None,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps.")] = 4,
+    trace: Annotated[Path, typer.Option(help="Append the step trace here (JSONL).")] = Path(
+        "artifacts/agent_trace.jsonl"
+    ),
+    grammar: Annotated[
+        str, typer.Option(help="Constrained-decoding engine: llguidance, outlines_core, xgrammar.")
+    ] = "llguidance",
+) -> None:
+    """Route each step to the code, retrieval or safety adapter, generate one schema-constrained call, validate it,
+    run it in the sandboxed executors and feed the result back, until a final answer or --max-steps."""
+    quiet_libraries()
+    agent = build_agent(base_model, router_dir, registry, schemas, workspace, max_steps, trace, grammar)
+    messages, traces = agent.run(task)
+    print_trace(traces, f"agent: {task}")
+    console.print(f"[bold]answer:[/bold] {messages[-1].get('content') or '(stopped at max steps)'}")
+    console.print(f"trace appended to {trace}")
