@@ -208,20 +208,28 @@ def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Where the demo writes its artifacts.")] = Path(
         "artifacts/demo"
     ),
-    n: Annotated[int, typer.Option("--n", help="Examples per tool set.")] = 1000,
+    base: Annotated[str, typer.Option(help="Base model shared by the adapters.")] = "smollm2",
+    n: Annotated[int, typer.Option("--n", help="Examples per tool set.")] = 400,
+    steps: Annotated[int, typer.Option(help="Training steps per adapter.")] = 12,
 ) -> None:
-    """The main job end to end on the embedded default (so far: data): build the code, retrieval and safety
-    datasets from `schemas/`, verify every call and every DPO negative, and print the summary."""
+    """The main job end to end on the embedded SmolLM2-135M: build the code, retrieval and safety datasets from
+    `schemas/`, train one adapter per skill (each evaluated against the base and passed through the safety gate),
+    train the router, run agent tasks through router + constrained decoding + executors, and print base vs adapters.
+    """
+    from agentft.commands import quiet_libraries
     from agentft.demo import run_demo
 
-    run_demo(out, n, console)
+    quiet_libraries()
+    run_demo(out, console, base=base, n=n, steps=steps)
 
 
 from agentft.commands.agent import agent_app  # noqa: E402
+from agentft.commands.evaluate import eval_cmd  # noqa: E402
 from agentft.commands.router import router_app  # noqa: E402
 from agentft.commands.train import adapters_app, train_cmd  # noqa: E402
 
 app.command("train")(train_cmd)
+app.command("eval")(eval_cmd)
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(router_app, name="router")
 app.add_typer(agent_app, name="agent")

@@ -110,3 +110,16 @@ def load_model(path: str, quantization: Quantization = "none", dtype: str = "flo
         return AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as exc:
         raise AgentftError(f"cannot load base model {path!r}: {str(exc).splitlines()[0]}") from exc
+
+
+def preferred_dtype() -> str:
+    """bfloat16 where the hardware computes it natively (CUDA, or CPUs with AVX512-BF16 / AMX), else float32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "float32"
+    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
