@@ -281,3 +281,9 @@ def test_safety_regression_rejects_the_adapter_and_exits_nonzero(train_overrides
     assert "tiny@v1" in listing.stdout and "rejected" in listing.stdout
     shown = run_cli("adapters", "show", "tiny@v1", "--registry", tmp_path / "registry")
     assert shown.returncode == 0 and "## Safety gate" in shown.stdout
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("train_*.yaml")), ids=lambda p: p.name)
+def test_example_configs_are_valid(path):
+    config = load_config(path)
+    assert config.name and config.stage in ("sft", "dpo", "distill")
