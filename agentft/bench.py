@@ -81,3 +81,78 @@ def bench_dataset(schemas_dir: Path, bfcl_dir: Path | None, n: int = 10000) -> d
                     }
                 )
     return results
+
+
+def summary_markdown(results: dict[str, Any]) -> str:
+    """A short human summary of `agentft bench all`; ratios come from runs made side by side in that one call."""
+    lines = ["# agentft benchmark summary", "", f"machine: `{json.dumps(machine())}`", ""]
+    if "dataset" in results:
+        lines += [
+            "## build-dataset (verified examples/s)",
+            "",
+            "| tools | 1 worker | all cores | valid |",
+            "|---|---|---|---|",
+        ]
+        for e in results["dataset"]["build_dataset"]:
+            lines.append(
+                f"| {e['tools']} | {e['one_worker']['examples_per_s']:.0f} | {e['all_cores']['examples_per_s']:.0f} "
+                f"| {e['valid_rate']:.1%} |"
+            )
+        lines.append("")
+    if "router" in results:
+        held = results["router"]["held_out"]
+        lat = held["latency_ms"]
+        lines += [
+            "## router",
+            "",
+            f"held-out accuracy {held['accuracy']:.1%} on {held['n']} steps (goal 99%); latency p50 "
+            f"{lat['single_p50']:.2f} ms, p95 {lat['single_p95']:.2f} ms, "
+            f"batched {lat['batched_per_step']:.2f} ms/step (goal p50 2 ms)",
+            "",
+        ]
+    if "serve" in results:
+        serve = results["serve"]
+        lines += [
+            "## serving (embedded backend)",
+            "",
+            "| decoding | valid calls | ms/token | overhead/token |",
+            "|---|---|---|---|",
+        ]
+        u = serve["unconstrained"]
+        lines.append(f"| unconstrained | {u['valid_call_rate']:.0%} | {u['ms_per_token']:.1f} | - |")
+        for grammar, run in serve["constrained"].items():
+            cells = [
+                f"{run['valid_call_rate']:.0%}",
+                f"{run['ms_per_token']:.1f}",
+                f"{run['overhead_per_token']:+.1%}",
+            ]
+            lines.append(f"| {grammar} | " + " | ".join(cells) + " |")
+        multi = serve["multi_lora"]
+        lines += [
+            "",
+            f"multi-LoRA: a batch mixing 3 adapters runs at {multi['throughput_ratio']:.2f}x base-only throughput; "
+            f"adapter switch {multi['adapter_switch_ms']:.1f} ms.",
+            "",
+        ]
+    if "train" in results:
+        train = results["train"]
+        lines += [
+            "## training (SmolLM2-135M, CPU)",
+            "",
+            "| suite | n | base | adapter | delta (points) |",
+            "|---|---|---|---|---|",
+        ]
+        for suite, acc in train["accuracy"].items():
+            lines.append(
+                f"| {suite} | {acc['n']} | {acc['base']:.1%} | {acc['adapter']:.1%} | {acc['delta_points']:+.1f} |"
+            )
+        o = train["overhead"]
+        t = train["training"]
+        lines += [
+            "",
+            f"training: {t['steps']} steps in {t['train_seconds']:.0f} s, {t['tokens_per_s']:.0f} tokens/s; "
+            f"`agentft train` vs plain TRL script: {o['ratio']:.2f}x ({o['agentft_seconds']:.0f} s vs "
+            f"{o['plain_trl_seconds']:.0f} s, {o['steps']} steps).",
+            "",
+        ]
+    return "\n".join(lines)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from agentft.dataset.builder import BuildConfig, build_dataset
-from agentft.io import write_json_atomic
 from agentft.tools import load_tools
 
 TRAIN_TOOLS = ("code_tools.json", "retrieval_tools.json", "safety_tools.json", "bfcl_style_tools.jsonl")
@@ -155,9 +154,3 @@ def bench_training(
             for suite in evaluation["base"]
         }
     return results
-
-
-def write_results(out: Path, results: dict[str, Any]) -> None:
-    from agentft.bench import machine
-
-    write_json_atomic(out, {"machine": machine(), **results})

@@ -164,13 +164,98 @@ def bench_dataset_cmd(
     _write_bench(out, {"dataset": _run_dataset_bench(n, schemas, bfcl)})
 
 
+@bench_app.command("router")
+def bench_router_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/router.json"),
+    config: Annotated[Path, typer.Option(help="Router config.")] = Path("router/config.yaml"),
+    steps: Annotated[Path, typer.Option(help="Held-out labeled steps.")] = Path("router/eval_steps.jsonl"),
+) -> None:
+    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched)."""
+    _write_bench(out, {"router": _run_router_bench(config, steps)})
+
+
+@bench_app.command("serve")
+def bench_serve_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/serve.json"),
+    base: Annotated[str, typer.Option(help="Base model.")] = "smollm2",
+) -> None:
+    """Valid-call rate with/without constraints, per-token cost of each grammar engine, multi-LoRA throughput."""
+    _write_bench(out, {"serve": _run_serve_bench(base)})
+
+
+@bench_app.command("train")
+def bench_train_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/train.json"),
+    steps: Annotated[int, typer.Option(help="SFT steps (batch 2).")] = 60,
+    limit: Annotated[int, typer.Option(help="BFCL cases per category.")] = 40,
+) -> None:
+    """BFCL accuracy of the embedded base vs base + an SFT adapter trained only on agentft data, training
+    tokens/s, and the overhead of `agentft train` over a plain TRL script with the same settings (tens of minutes
+    on 2 CPU cores)."""
+    _write_bench(out, {"train": _run_train_bench(steps, limit)})
+
+
 @bench_app.command("all")
 def bench_all_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/results.json"),
-    n: Annotated[int, typer.Option("--n", help="Examples per tools file.")] = 10000,
+    n: Annotated[int, typer.Option("--n", help="Examples per tools file (dataset benchmark).")] = 10000,
+    train: Annotated[bool, typer.Option(help="Include the (long) training benchmark.")] = True,
 ) -> None:
-    """Every benchmark available, into one JSON file."""
-    _write_bench(out, {"dataset": _run_dataset_bench(n, Path("schemas"), None)})
+    """Every benchmark into one JSON file, plus a markdown summary beside it."""
+    results = {
+        "dataset": _run_dataset_bench(n, Path("schemas"), None),
+        "router": _run_router_bench(Path("router/config.yaml"), Path("router/eval_steps.jsonl")),
+        "serve": _run_serve_bench("smollm2"),
+    }
+    if train:
+        results["train"] = _run_train_bench(60, 40)
+    _write_bench(out, results)
+    from agentft.bench import summary_markdown
+    from agentft.io import write_text_atomic
+
+    write_text_atomic(out.with_suffix(".md"), summary_markdown(results))
+
+
+def _run_router_bench(config: Path, steps: Path) -> dict:
+    from agentft.bench_serve import bench_router
+    from agentft.commands import quiet_libraries
+
+    quiet_libraries()
+    with console.status("benchmarking the router ..."):
+        result = bench_router(config, steps)
+    held = result["held_out"]
+    console.print(
+        f"router: {held['accuracy']:.1%} on {held['n']} held-out steps; latency p50 "
+        f"{held['latency_ms']['single_p50']:.2f} ms, batched {held['latency_ms']['batched_per_step']:.2f} ms/step"
+    )
+    return result
+
+
+def _run_serve_bench(base: str) -> dict:
+    from agentft.bench_serve import bench_serve
+    from agentft.commands import quiet_libraries
+
+    quiet_libraries()
+    with console.status("benchmarking serving ..."):
+        result = bench_serve(Path("datasets"), base)
+    console.print(f"serve: unconstrained valid calls {result['unconstrained']['valid_call_rate']:.0%}")
+    for grammar, run in result["constrained"].items():
+        console.print(
+            f"  {grammar}: valid {run['valid_call_rate']:.0%}, overhead/token {run['overhead_per_token']:+.1%}"
+        )
+    console.print(f"  multi-LoRA (3 adapters mixed vs base): {result['multi_lora']['throughput_ratio']:.2f}x")
+    return result
+
+
+def _run_train_bench(steps: int, limit: int) -> dict:
+    from agentft.bench_train import bench_training
+    from agentft.commands import quiet_libraries
+
+    quiet_libraries()
+    bfcl = _bfcl_default()
+    if bfcl is None:
+        raise AgentftError("the training benchmark needs BFCL data (../shared/bfcl or tests/data/bfcl)")
+    return bench_training(Path("schemas"), bfcl, steps=steps, limit=limit, log=console.print)
 
 
 def _run_dataset_bench(n: int, schemas: Path, bfcl: Path | None) -> dict:
