@@ -54,3 +54,20 @@ def training_args(ctx: TrainContext, has_eval: bool) -> dict[str, Any]:
         "gradient_checkpointing": False,
         **eval_kwargs,
     }
+
+
+def trainer_kwargs(
+    ctx: TrainContext, model: Any, train_rows: list[dict[str, Any]], val_rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The keyword arguments every TRL trainer here takes alike."""
+    from agentft.training.data import to_dataset
+    from agentft.training.lora import optimizers
+
+    return {
+        "model": model,
+        "train_dataset": to_dataset(train_rows),
+        "eval_dataset": to_dataset(val_rows),
+        "processing_class": ctx.tokenizer,
+        "callbacks": ctx.callbacks,
+        "optimizers": optimizers(ctx.config, model),
+    }

@@ -18,9 +18,9 @@ from agentft.errors import AgentftError
 from agentft.evaluation import calls_match
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams
 from agentft.tools import ToolSpec
-from agentft.training.common import TrainContext, training_args
-from agentft.training.data import read_rows, sft_rows, to_dataset
-from agentft.training.lora import optimizers, trainable_model
+from agentft.training.common import TrainContext, trainer_kwargs, training_args
+from agentft.training.data import read_rows, sft_rows
+from agentft.training.lora import trainable_model
 from agentft.training.sft_trainer import sft_trainer
 
 PARAPHRASE_PROMPT = (
@@ -143,13 +143,5 @@ def distill_trainer(ctx: TrainContext) -> Any:
         "lmbda": settings.lmbda,
         "beta": settings.beta,
     }
-    return GKDTrainer(
-        model=model,
-        teacher_model=load_model(teacher_path, "none", cfg.dtype),
-        args=args,
-        train_dataset=to_dataset(sft_rows(train)),
-        eval_dataset=to_dataset(sft_rows(val)),
-        processing_class=ctx.tokenizer,
-        callbacks=ctx.callbacks,
-        optimizers=optimizers(cfg, model),
-    )
+    teacher = load_model(teacher_path, "none", cfg.dtype)
+    return GKDTrainer(teacher_model=teacher, args=args, **trainer_kwargs(ctx, model, sft_rows(train), sft_rows(val)))

@@ -6,9 +6,9 @@ from typing import Any
 
 from agentft.errors import AgentftError
 from agentft.registry import adapter_dir
-from agentft.training.common import TrainContext, training_args
-from agentft.training.data import dpo_rows, read_rows, to_dataset
-from agentft.training.lora import optimizers, trainable_model
+from agentft.training.common import TrainContext, trainer_kwargs, training_args
+from agentft.training.data import dpo_rows, read_rows
+from agentft.training.lora import trainable_model
 
 
 def dpo_trainer(ctx: TrainContext) -> Any:
@@ -29,12 +29,4 @@ def dpo_trainer(ctx: TrainContext) -> Any:
     # With a PeftModel and no ref_model, TRL computes reference log-probs with the adapter disabled: no second copy.
     model = trainable_model(cfg, ctx.base_path, from_adapter=str(start))
     ctx.report["from_adapter"] = str(start)
-    return DPOTrainer(
-        model=model,
-        args=args,
-        train_dataset=to_dataset(dpo_rows(rows[cut:])),
-        eval_dataset=to_dataset(dpo_rows(rows[:cut])),
-        processing_class=ctx.tokenizer,
-        callbacks=ctx.callbacks,
-        optimizers=optimizers(cfg, model),
-    )
+    return DPOTrainer(args=args, **trainer_kwargs(ctx, model, dpo_rows(rows[cut:]), dpo_rows(rows[:cut])))

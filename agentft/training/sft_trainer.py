@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentft.training.common import TrainContext, training_args
-from agentft.training.data import read_rows, sft_rows, to_dataset
-from agentft.training.lora import optimizers, trainable_model
+from agentft.training.common import TrainContext, trainer_kwargs, training_args
+from agentft.training.data import read_rows, sft_rows
+from agentft.training.lora import trainable_model
 
 
 def sft_trainer(ctx: TrainContext, rows: list[dict[str, Any]] | None = None) -> Any:
@@ -23,12 +23,4 @@ def sft_trainer(ctx: TrainContext, rows: list[dict[str, Any]] | None = None) -> 
         packing=False,
     )
     model = trainable_model(cfg, ctx.base_path)
-    return SFTTrainer(
-        model=model,
-        args=args,
-        train_dataset=to_dataset(sft_rows(train)),
-        eval_dataset=to_dataset(sft_rows(val)),
-        processing_class=ctx.tokenizer,
-        callbacks=ctx.callbacks,
-        optimizers=optimizers(cfg, model),
-    )
+    return SFTTrainer(args=args, **trainer_kwargs(ctx, model, sft_rows(train), sft_rows(val)))
