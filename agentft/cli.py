@@ -93,6 +93,14 @@ def build_dataset_cmd(
     optional_rate: Annotated[float, typer.Option(help="Probability that an optional argument is present.")] = 0.5,
     dpo_per_example: Annotated[int, typer.Option(help="Rejected variants per example in dpo.jsonl.")] = 2,
     workers: Annotated[int, typer.Option(help="Worker processes (0 = one per core).")] = 0,
+    paraphrase_teacher: Annotated[
+        str | None,
+        typer.Option(
+            help="Rewrite each query with a teacher (model folder/alias or OpenAI-compatible URL); a rewrite is kept "
+            "only if it still states every argument value. Runs in one process."
+        ),
+    ] = None,
+    teacher_model: Annotated[str | None, typer.Option(help="Model name at the --paraphrase-teacher URL.")] = None,
 ) -> None:
     """Turn JSON-schema tool definitions into verified function-calling training data.
 
@@ -115,9 +123,16 @@ def build_dataset_cmd(
         test_fraction=test_fraction,
         optional_rate=optional_rate,
         dpo_per_example=dpo_per_example,
-        workers=workers,
+        workers=1 if paraphrase_teacher else workers,
     )
     config.validate()
+    paraphrase = None
+    if paraphrase_teacher:
+        from agentft.commands import quiet_libraries
+        from agentft.training.distill_trainer import TeacherParaphraser, teacher_backend
+
+        quiet_libraries()
+        paraphrase = TeacherParaphraser(teacher_backend(paraphrase_teacher, teacher_model))
     out = out or Path("datasets") / tools.stem
     columns = (
         TextColumn("[bold]building[/bold] {task.description}"),
@@ -128,7 +143,12 @@ def build_dataset_cmd(
     with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
         task = progress.add_task(tools.name, total=n)
         manifest = build_dataset(
-            tools, out, config, command=["agentft", *sys.argv[1:]], progress=lambda k: progress.advance(task, k)
+            tools,
+            out,
+            config,
+            paraphrase=paraphrase,
+            command=["agentft", *sys.argv[1:]],
+            progress=lambda k: progress.advance(task, k),
         )
     table = Table(title=f"{out}")
     table.add_column("split")

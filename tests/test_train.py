@@ -287,3 +287,33 @@ def test_safety_regression_rejects_the_adapter_and_exits_nonzero(train_overrides
 def test_example_configs_are_valid(path):
     config = load_config(path)
     assert config.name and config.stage in ("sft", "dpo", "distill")
+
+
+def test_eval_cli_compares_base_and_adapter(train_overrides, tiny_model, tmp_path):
+    entry = _job(train_overrides, "safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null")
+    out = tmp_path / "eval.json"
+    result = run_cli(
+        "eval", "--adapter", entry.ref, "--registry", tmp_path / "registry", "--base", tiny_model,
+        "--dataset", CODE, "--split", "test,test_ood", "--bfcl", ROOT / "tests" / "data" / "bfcl",
+        "--categories", "simple_python", "--limit", "2", "--max-new-tokens", "8", "--json", out,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())["results"]
+    assert set(report) == {"base", "tiny@v1"}
+    assert set(report["base"]) == {"test", "test_ood", "bfcl:simple_python"}
+    assert "acc / valid" in result.stdout
+    missing = run_cli("eval", "--adapter", "nope", "--registry", tmp_path / "registry", "--dataset", CODE)
+    assert missing.returncode == 2 and "no adapter named 'nope'" in missing.stderr
+
+
+def test_teacher_paraphrase_hook_keeps_datasets_verified(tiny_model, tmp_path):
+    from agentft.dataset.verify import verify_dataset
+
+    out = tmp_path / "ds"
+    result = run_cli(
+        "build-dataset", ROOT / "schemas" / "code_tools.json", "-o", out, "--n", "12",
+        "--paraphrase-teacher", tiny_model,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    check = verify_dataset(out)
+    assert check["valid_calls"] == check["calls"] > 0  # a random teacher's rewrites drop values and are refused
