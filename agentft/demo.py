@@ -81,7 +81,7 @@ def train_adapters(out: Path, datasets: dict[str, Path], base: str, steps: int, 
             "eval.limit=8",
             "eval.max_new_tokens=96",
             "safety.max_new_tokens=24",
-            f"rationale=demo: LoRA r=16 on all linear layers, {steps} steps; the skill is a call format plus copying.",
+            'rationale="demo: LoRA r=16 on all linear layers; the skill is a call format plus argument copying."',
         ]
         if bfcl is not None:
             overrides += [f"eval.bfcl_dir={bfcl}", "eval.bfcl_categories=[simple_python]"]
@@ -123,7 +123,8 @@ def run_agent(out: Path, base: str, console: Console) -> None:
     for task in AGENT_TASKS:
         messages, traces = agent.run(task)
         print_trace(traces, task)
-        console.print(f"[bold]answer:[/bold] {messages[-1].get('content') or '(stopped at max steps)'}")
+        final = messages[-1]["content"] if messages[-1]["role"] == "assistant" else "(stopped at max steps)"
+        console.print(f"[bold]answer:[/bold] {final}")
     console.print(f"trace: {trace}")
 
 

@@ -135,8 +135,15 @@ class DocumentStore:
                 return line.lstrip("- ")
         raise ToolExecutionError(f"{term!r} is not in the glossary")
 
+    def web_search(self, query: str, num_results: int = 3, **_: Any) -> str:
+        """No network here: answer from the local collection, and say so."""
+        return "offline: web search unavailable; local collection results:\n" + self.search_documents(
+            query, num_results
+        )
+
     def executors(self) -> dict[str, Executor]:
         return {
+            "web_search": self.web_search,
             "search_documents": self.search_documents,
             "fetch_document": self.fetch_document,
             "summarize_document": self.summarize_document,

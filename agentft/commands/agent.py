@@ -94,5 +94,6 @@ def agent_run(
     agent = build_agent(base_model, router_dir, registry, schemas, workspace, max_steps, trace, grammar)
     messages, traces = agent.run(task)
     print_trace(traces, f"agent: {task}")
-    console.print(f"[bold]answer:[/bold] {messages[-1].get('content') or '(stopped at max steps)'}")
+    final = messages[-1]["content"] if messages[-1]["role"] == "assistant" else "(stopped at max steps)"
+    console.print(f"[bold]answer:[/bold] {final}")
     console.print(f"trace appended to {trace}")
