@@ -40,10 +40,13 @@ def _plain_trl(config: Any, base_path: str, tokenizer: Any, run_dir: Path) -> fl
     from datasets import Dataset
 
     started = time.perf_counter()
-    rows = [
-        {"messages": chat_messages(r["messages"], r["tools"])}
-        for r in iter_jsonl(Path(config.dataset) / "train.jsonl")
-    ]
+
+    def rows(split: str, limit: int | None = None) -> list[dict[str, Any]]:
+        data = [
+            {"messages": chat_messages(r["messages"], r["tools"])} for r in iter_jsonl(Path(config.dataset) / split)
+        ]
+        return data[:limit]
+
     model = AutoModelForCausalLM.from_pretrained(base_path, dtype=config.dtype)
     model = get_peft_model(
         model,
@@ -53,6 +56,7 @@ def _plain_trl(config: Any, base_path: str, tokenizer: Any, run_dir: Path) -> fl
         output_dir=str(run_dir),
         max_steps=config.max_steps,
         per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
         assistant_only_loss=True,
         max_length=config.max_length,
@@ -60,11 +64,18 @@ def _plain_trl(config: Any, base_path: str, tokenizer: Any, run_dir: Path) -> fl
         bf16=config.dtype == "bfloat16",
         report_to="none",
         save_strategy="no",
+        eval_strategy="epoch",  # agentft evaluates validation loss the same way
         logging_steps=config.logging_steps,
         seed=config.seed,
         disable_tqdm=True,
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(rows("train.jsonl")),
+        eval_dataset=Dataset.from_list(rows("val.jsonl", config.eval.limit)),
+        processing_class=tokenizer,
+    )
     trainer.train()
     model.save_pretrained(str(run_dir / "adapter"))
     return time.perf_counter() - started
