@@ -151,8 +151,8 @@ def summary_markdown(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"training: {t['steps']} steps in {t['train_seconds']:.0f} s, {t['tokens_per_s']:.0f} tokens/s; "
-            f"`agentft train` vs plain TRL script: {o['ratio']:.2f}x ({o['agentft_seconds']:.0f} s vs "
-            f"{o['plain_trl_seconds']:.0f} s, {o['steps']} steps).",
+            f"`agentft train` vs a plain TRL script: {o['ratio_vs_warm']:.3f}x the warm plain run "
+            f"({o['agentft_seconds']:.0f} s vs {o['plain_trl_seconds']}, {o['steps']} steps).",
             "",
         ]
     return "\n".join(lines)

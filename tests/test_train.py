@@ -317,3 +317,20 @@ def test_teacher_paraphrase_hook_keeps_datasets_verified(tiny_model, tmp_path):
     assert result.returncode == 0, result.stderr
     check = verify_dataset(out)
     assert check["valid_calls"] == check["calls"] > 0  # a random teacher's rewrites drop values and are refused
+
+
+def test_export_merges_the_adapter_into_a_standalone_model(train_overrides, tiny_model, tmp_path):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    entry = _job(train_overrides, "safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null")
+    out = tmp_path / "merged"
+    result = run_cli("adapters", "export", entry.ref, "-o", out, "--registry", tmp_path / "registry")
+    assert result.returncode == 0, result.stderr
+    ids = load_tokenizer(str(tiny_model))("run the tests", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        merged = AutoModelForCausalLM.from_pretrained(out)(ids).logits
+        adapted = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), entry.adapter_dir)(
+            ids
+        ).logits
+    assert torch.allclose(merged, adapted, atol=1e-4)

@@ -95,3 +95,27 @@ def adapters_show(
     entry = AdapterRegistry(registry).resolve(name, allow_rejected=True)
     console.print(f"[bold]{entry.ref}[/bold]  {entry.path}  status={entry.status}")
     console.print((entry.path / "README.md").read_text(), markup=False, highlight=False)
+
+
+@adapters_app.command("export")
+def adapters_export(
+    name: Annotated[str, typer.Argument(help="NAME (latest accepted) or NAME@vN.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the merged model.")],
+    registry: RegistryOpt = None,
+) -> None:
+    """Merge an adapter into its full-precision base (fp32, never into 4-bit weights) and save a standalone
+    model folder, e.g. to serve without PEFT or to use as a distillation teacher; quantize afterwards if needed."""
+    quiet_libraries()
+    from peft import PeftModel
+
+    from agentft.io import atomic_directory
+    from agentft.models import load_model, load_tokenizer, resolve_base_model
+    from agentft.registry import AdapterRegistry
+
+    entry = AdapterRegistry(registry).resolve(name)
+    base = resolve_base_model(entry.info.get("base_model", "smollm2"))
+    merged = PeftModel.from_pretrained(load_model(base, "none", "float32"), str(entry.adapter_dir)).merge_and_unload()
+    with atomic_directory(out) as tmp:
+        merged.save_pretrained(tmp, safe_serialization=True)
+        load_tokenizer(base).save_pretrained(tmp)
+    console.print(f"{entry.ref} merged into {base} → {out}")
