@@ -150,6 +150,8 @@ def test_code_sandbox_confines_files_and_blocks_network(tmp_path):
     with pytest.raises(ToolExecutionError, match="timed out"):
         box.run_python("while True: pass", timeout_seconds=1)
     assert "pkg/a.py:1" in box.search_code("x =")
+    box.write_file("bad.py", "def f(:\n")
+    assert "bad.py:1" in box.lint_code(["bad.py", "pkg/a.py"]) and "pkg/a.py" not in box.lint_code(["pkg/a.py"])
 
 
 def test_retrieval_and_safety_executors_really_work():

@@ -93,8 +93,23 @@ class CodeSandbox:
                         hits.append(f"{file.relative_to(self.workspace)}:{number}: {line.strip()}")
         return "\n".join(hits[:max_results]) or "no matches"
 
+    def lint_code(self, paths: list[str], rules: list[str] | None = None, fix: bool = False) -> str:
+        """Syntax check with Python's own compiler (no linter dependency in the sandbox)."""
+        problems = []
+        for path in paths:
+            target = self.resolve(path)
+            if not target.is_file():
+                problems.append(f"{path}: no such file")
+                continue
+            try:
+                compile(target.read_text(errors="replace"), path, "exec")
+            except SyntaxError as exc:
+                problems.append(f"{path}:{exc.lineno}: {exc.msg}")
+        return "\n".join(problems) or f"no problems in {len(paths)} file(s)"
+
     def executors(self) -> dict[str, Executor]:
         return {
+            "lint_code": self.lint_code,
             "run_python": self.run_python,
             "read_file": self.read_file,
             "write_file": self.write_file,
