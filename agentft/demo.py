@@ -57,7 +57,9 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
 
 
 def train_adapters(out: Path, datasets: dict[str, Path], base: str, steps: int, console: Console) -> list[Any]:
+    from agentft.errors import AgentftError
     from agentft.models import preferred_dtype
+    from agentft.registry import AdapterRegistry
     from agentft.safety import safety_gate
     from agentft.training.config import load_config
     from agentft.training.job import run_job
@@ -88,14 +90,12 @@ def train_adapters(out: Path, datasets: dict[str, Path], base: str, steps: int, 
         console.rule(f"2. training the {skill} adapter")
         try:
             entries.append(run_job(load_config(None, overrides), log=console.print, post_train=safety_gate))
-        except Exception as exc:  # a rejected adapter is reported, and the demo goes on with the others
-            from agentft.errors import AgentftError
-
-            if not isinstance(exc, AgentftError):
-                raise
+        except AgentftError as exc:  # a rejected adapter is reported, and the demo goes on with the others
             console.print(f"[red]{exc}[/red]")
-            entries.append(None)
-    return [e for e in entries if e is not None]
+            rejected = AdapterRegistry(out / "adapters").latest(skill)
+            if rejected is not None:
+                entries.append(rejected)
+    return entries
 
 
 def train_demo_router(out: Path, datasets: dict[str, Path], console: Console) -> Path:
