@@ -75,6 +75,8 @@ class EmbeddedBackend:
     def _specs(self, request: GenerationRequest) -> list[ToolSpec]:
         import json
 
+        if not request.tools:  # plain chat (e.g. a teacher paraphrasing): nothing to validate against
+            return []
         key = json.dumps(request.tools, sort_keys=True)
         if key not in self._tool_cache:
             self._tool_cache[key] = parse_tools(request.tools)
