@@ -143,12 +143,17 @@ class EmbeddedBackend:
             return self._generate_batch(requests)
         from transformers import LogitsProcessorList
 
-        from agentft.serving.constrained import GrammarCache, constraint_schema
+        from agentft.serving.constrained import DEFAULT_GRAMMAR, GrammarCache, constraint_schema
 
         if self._grammars is None:
             self._grammars = GrammarCache(self.model, self.tokenizer)
         schema = constraint_schema(requests[0].schema, grammar, self.max_string_length)
-        processor = self._grammars.processor(grammar, schema)
+        try:
+            processor = self._grammars.processor(grammar, schema)
+        except (ValueError, NotImplementedError, RuntimeError):
+            # e.g. outlines_core rejects some valid structures (a bare {"minimum": 20}); llguidance takes them
+            schema = constraint_schema(requests[0].schema, DEFAULT_GRAMMAR, self.max_string_length)
+            processor = self._grammars.processor(DEFAULT_GRAMMAR, schema)
         return self._run(requests, self._check_adapters(requests), LogitsProcessorList([processor]))
 
     def _run(
