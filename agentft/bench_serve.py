@@ -72,6 +72,7 @@ def bench_serve(datasets: Path, base: str = "smollm2", per_set: int = 4, max_new
     peft_model = get_peft_model(model, LoraConfig(r=16, target_modules="all-linear"), adapter_name="code")
     for name in ("retrieval", "safety"):
         peft_model.add_adapter(name, LoraConfig(r=16, target_modules="all-linear"))
+    peft_model.eval()  # get_peft_model leaves the model in training mode; PEFT mixes adapters only in eval
     lora_backend = EmbeddedBackend(peft_model, tokenizer, batch_size=len(free))
     fixed = [GenerationRequest(r.messages, r.tools, None, None, SamplingParams(max_new_tokens)) for r in free]
     base_run = _timed(lora_backend, fixed)
