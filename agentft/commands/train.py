@@ -35,22 +35,11 @@ def train_cmd(
 
     cfg = load_config(config, overrides or [])
     entry = run_job(cfg, resume=resume, log=console.print, post_train=safety_gate)
-    _print_eval(entry.info.get("eval") or {})
+    if entry.info.get("eval"):
+        from agentft.commands.evaluate import print_comparison
+
+        print_comparison(entry.info["eval"], f"{entry.ref}: base vs adapter")
     console.print(f"card: {entry.path / 'README.md'}   curves: {entry.path / 'loss.png'}")
-
-
-def _print_eval(evaluation: dict) -> None:
-    if not evaluation:
-        return
-    labels = list(evaluation)
-    table = Table(title="accuracy: base vs adapter")
-    table.add_column("suite")
-    table.add_column("n", justify="right")
-    for label in labels:
-        table.add_column(label, justify="right")
-    for suite, scores in evaluation[labels[0]].items():
-        table.add_row(suite, str(scores["n"]), *(f"{evaluation[label][suite]['accuracy']:.1%}" for label in labels))
-    console.print(table)
 
 
 adapters_app = typer.Typer(help="The local adapter registry (NAME@vN).", no_args_is_help=True)
