@@ -331,10 +331,12 @@ def demo(
 from agentft.commands.agent import agent_app  # noqa: E402
 from agentft.commands.evaluate import eval_cmd  # noqa: E402
 from agentft.commands.router import router_app  # noqa: E402
+from agentft.commands.serve import serve_cmd  # noqa: E402
 from agentft.commands.train import adapters_app, train_cmd  # noqa: E402
 
 app.command("train")(train_cmd)
 app.command("eval")(eval_cmd)
+app.command("serve", context_settings={"allow_extra_args": True})(serve_cmd)
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(router_app, name="router")
 app.add_typer(agent_app, name="agent")

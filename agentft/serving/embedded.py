@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentft.chat_template import END_OF_TURN, chat_messages
-from agentft.serving.protocol import Completion, GenerationRequest, make_completion
+from agentft.chat_template import chat_messages
+from agentft.serving.protocol import Completion, GenerationRequest, make_completion, stop_token_ids
 from agentft.tools import ToolSpec, parse_tools
 
 BASE_ADAPTER = "__base__"
@@ -36,11 +36,7 @@ class EmbeddedBackend:
         self.max_string_length = max_string_length  # bound unbounded strings under constraints
         self._grammars: Any = None
         self._tool_cache: dict[str, list[ToolSpec]] = {}
-        stop = [tokenizer.eos_token_id]
-        end = tokenizer.convert_tokens_to_ids(END_OF_TURN)
-        if isinstance(end, int) and end != tokenizer.unk_token_id and end not in stop:
-            stop.append(end)
-        self._stop_ids = stop
+        self._stop_ids = stop_token_ids(tokenizer)
 
     @classmethod
     def load(

@@ -17,6 +17,7 @@ from typing import Any
 
 from agentft.chat_template import format_tool_calls
 from agentft.errors import AgentftError
+from agentft.serving.constrained import DEFAULT_GRAMMAR, constraint_schema, with_guidance_options
 from agentft.serving.protocol import Completion, GenerationRequest, make_completion
 
 
@@ -36,16 +37,23 @@ class OpenAIClientBackend:
         self.timeout = timeout
         self.concurrency = concurrency
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def models(self) -> list[str]:
+        """The model names the server answers to (with `agentft serve`: `base` and one per adapter)."""
+        return [m["id"] for m in self._post("/models")["data"]]
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         request = urllib.request.Request(
             self.base_url + path,
-            data=json.dumps(body).encode(),
+            data=None if body is None else json.dumps(body).encode(),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
+            if exc.code == 404 and body is not None and "model" in body:
+                served = ", ".join(self.models())
+                raise AgentftError(f"unknown model or adapter {body['model']!r}; the server has: {served}") from None
             detail = exc.read().decode(errors="replace")
             with contextlib.suppress(json.JSONDecodeError, AttributeError):
                 detail = json.loads(detail).get("error", {}).get("message", detail)
@@ -71,10 +79,11 @@ class OpenAIClientBackend:
             body["seed"] = request.sampling.seed
         if request.tools:
             body["tools"] = request.tools
-        if request.schema is not None:
+        if request.schema is not None:  # keywords no grammar engine implements stay for validation afterwards
+            schema = with_guidance_options(constraint_schema(request.schema, DEFAULT_GRAMMAR))
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {"name": "reply", "schema": request.schema, "strict": True},
+                "json_schema": {"name": "reply", "schema": schema, "strict": True},
             }
         reply = self._post("/chat/completions", body)
         message = reply["choices"][0]["message"]

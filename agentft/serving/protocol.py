@@ -54,6 +54,17 @@ class Backend(Protocol):
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]: ...
 
 
+def stop_token_ids(tokenizer: Any) -> list[int]:
+    """End of sequence and end of turn: a reply ends at whichever comes first, on every backend."""
+    from agentft.chat_template import END_OF_TURN
+
+    stop = [tokenizer.eos_token_id]
+    end = tokenizer.convert_tokens_to_ids(END_OF_TURN)
+    if isinstance(end, int) and end != tokenizer.unk_token_id and end not in stop:
+        stop.append(end)
+    return stop
+
+
 def _looks_like_call(text: str) -> bool:
     stripped = text.lstrip()
     return stripped.startswith(("<tool_call>", "{", "[")) or "<tool_call>" in text
