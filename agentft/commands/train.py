@@ -108,3 +108,25 @@ def adapters_export(
         merged.save_pretrained(tmp, safe_serialization=True)
         load_tokenizer(base).save_pretrained(tmp)
     console.print(f"{entry.ref} merged into {base} → {out}")
+
+
+@adapters_app.command("merge")
+def adapters_merge(
+    names: Annotated[list[str], typer.Argument(help="Two or more adapters: NAME[@vN] or folders.")],
+    weights: Annotated[
+        list[float] | None, typer.Option("--weights", help="One weight per adapter (default: equal).")
+    ] = None,
+    out: Annotated[str, typer.Option("-o", "--out", help="Registry name of the merged adapter.")] = "merged",
+    combination: Annotated[
+        str, typer.Option(help="PEFT combination: linear (same rank), cat, svd, ties, dare_linear, ...")
+    ] = "cat",
+    density: Annotated[float | None, typer.Option(help="Kept fraction for ties/dare methods.")] = None,
+    registry: RegistryOpt = None,
+) -> None:
+    """Compose adapters into one with PEFT's `add_weighted_adapter` (e.g. `merge code retrieval --weights 0.7 0.3
+    -o coderet`) and register it as NAME@vN with its lineage. The result is a LoRA adapter on the same base."""
+    quiet_libraries()
+    from agentft.adapter_merge import merge_adapters
+
+    entry = merge_adapters(names, weights, out, combination=combination, density=density, registry=registry)
+    console.print(f"merged {', '.join(names)} → {entry.ref} ({entry.adapter_dir})")

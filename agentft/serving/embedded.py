@@ -45,6 +45,7 @@ class EmbeddedBackend:
         adapters: dict[str, str | Path] | None = None,
         *,
         quantization: str = "none",
+        dtype: str = "float32",
         **kwargs: Any,
     ) -> EmbeddedBackend:
         """Load a base (alias, folder or hub id) and adapters `{name: folder}` from the registry or disk."""
@@ -52,7 +53,7 @@ class EmbeddedBackend:
 
         path = resolve_base_model(base_model)
         tokenizer = load_tokenizer(path)
-        model = load_model(path, quantization)  # type: ignore[arg-type]
+        model = load_model(path, quantization, dtype)  # type: ignore[arg-type]
         if adapters:
             from peft import PeftModel
 

