@@ -45,7 +45,36 @@ def _timed(backend: Any, requests: list[GenerationRequest]) -> dict[str, Any]:
     }
 
 
-def bench_serve(datasets: Path, base: str = "smollm2", per_set: int = 4, max_new_tokens: int = 48) -> dict[str, Any]:
+def _mixed(requests: list[GenerationRequest], names: list[str | None]) -> list[GenerationRequest]:
+    return [
+        GenerationRequest(r.messages, r.tools, names[i % len(names)], r.schema, r.sampling)
+        for i, r in enumerate(requests)
+    ]
+
+
+def bench_vllm(
+    path: str, adapters: dict[str, Path], free: list[GenerationRequest], constrained: list[GenerationRequest]
+) -> dict[str, Any]:
+    """The same requests on vLLM's offline engine: constrained validity and overhead, mixed adapters vs base."""
+    from agentft.serving.vllm_backend import VLLMBackend
+
+    backend = VLLMBackend.load(path, adapters, max_string_length=64)
+    _timed(backend, free[:2])  # warm-up
+    result: dict[str, Any] = {"unconstrained": _timed(backend, free)}
+    run = _timed(backend, constrained)
+    run["overhead_per_token"] = run["ms_per_token"] / result["unconstrained"]["ms_per_token"] - 1
+    result["constrained"] = {"llguidance": run}
+    base_run = _timed(backend, free)
+    mixed_run = _timed(backend, _mixed(free, list(adapters)))
+    result["multi_lora"] = {
+        "base_only": base_run,
+        "three_adapters_mixed": mixed_run,
+        "throughput_ratio": base_run["ms_per_token"] / mixed_run["ms_per_token"],
+    }
+    return result
+
+
+def bench_serve(datasets: Path, base: str = "smollm2", per_set: int = 4, max_new_tokens: int = 96) -> dict[str, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -77,12 +106,10 @@ def bench_serve(datasets: Path, base: str = "smollm2", per_set: int = 4, max_new
     fixed = [GenerationRequest(r.messages, r.tools, None, None, SamplingParams(max_new_tokens)) for r in free]
     base_run = _timed(lora_backend, fixed)
     names = ["code", "retrieval", "safety"]
-    for i, request in enumerate(fixed):
-        request.adapter = names[i % 3]
-    mixed_run = _timed(lora_backend, fixed)
+    mixed_run = _timed(lora_backend, _mixed(fixed, names))
 
     def one_token(adapter: str) -> float:
-        request = GenerationRequest(fixed[0].messages, fixed[0].tools, adapter, None, SamplingParams(1))
+        request = GenerationRequest(free[0].messages, free[0].tools, adapter, None, SamplingParams(1))
         started = time.perf_counter()
         lora_backend.generate([request])
         return time.perf_counter() - started
@@ -96,6 +123,21 @@ def bench_serve(datasets: Path, base: str = "smollm2", per_set: int = 4, max_new
         "throughput_ratio": base_run["ms_per_token"] / mixed_run["ms_per_token"],
         "adapter_switch_ms": max(0.0, 1000 * (switched - same)),
     }
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is not None:
+        import tempfile
+
+        del lora_backend, backend
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in names:  # vLLM loads adapters from disk; B is random so the LoRA path does real work
+                for module in peft_model.modules():
+                    if hasattr(module, "lora_B") and name in module.lora_B:
+                        torch.nn.init.normal_(module.lora_B[name].weight, std=0.01)
+            peft_model.save_pretrained(tmp)
+            folders = {n: Path(tmp) / n for n in names}  # PEFT saves each named adapter in its own folder
+            constrained = _requests(datasets, per_set, max_new_tokens, constrained=True)
+            results["vllm"] = bench_vllm(path, folders, free, constrained)
     return results
 
 

@@ -76,8 +76,23 @@ class HiddenStateEncoder:
         return np.concatenate(out)
 
 
+class LexicalAugmented:
+    """An encoder's embedding followed by L2-normalized hashed word 1-2-grams (scikit-learn's HashingVectorizer)."""
+
+    def __init__(self, encoder: Encoder, n_features: int):
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.encoder = encoder
+        self.vectorizer = HashingVectorizer(n_features=n_features, ngram_range=(1, 2), alternate_sign=False)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        lexical = self.vectorizer.transform(texts).toarray().astype(np.float32)
+        return np.hstack([self.encoder.encode(texts), lexical])
+
+
 ENCODERS = {"sentence-transformers": SentenceTransformerEncoder, "hidden-states": HiddenStateEncoder}
 
 
 def make_encoder(settings: EncoderSettings) -> Encoder:
-    return ENCODERS[settings.kind](settings)
+    encoder = ENCODERS[settings.kind](settings)
+    return LexicalAugmented(encoder, settings.lexical_features) if settings.lexical_features else encoder

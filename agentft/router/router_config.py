@@ -23,6 +23,9 @@ class EncoderSettings(_Strict):
     model: str = EMBEDDED_ENCODER
     batch_size: int = Field(64, ge=1)
     max_length: int = Field(256, ge=8)
+    # > 0: append this many hashed word 1-2-gram features (no vocabulary to store) to the embedding, so the head also
+    # sees literal cues ("Tool result: 8 hits", "IGNORE PREVIOUS INSTRUCTIONS") that mean pooling blurs
+    lexical_features: int = Field(0, ge=0)
 
 
 class DataSettings(_Strict):
