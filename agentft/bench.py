@@ -113,27 +113,30 @@ def summary_markdown(results: dict[str, Any]) -> str:
     if "serve" in results:
         serve = results["serve"]
         lines += [
-            "## serving (embedded backend)",
+            "## serving",
             "",
-            "| decoding | valid calls | ms/token | overhead/token |",
-            "|---|---|---|---|",
+            "| backend | decoding | valid calls | ms/token | overhead/token |",
+            "|---|---|---|---|---|",
         ]
-        u = serve["unconstrained"]
-        lines.append(f"| unconstrained | {u['valid_call_rate']:.0%} | {u['ms_per_token']:.1f} | - |")
-        for grammar, run in serve["constrained"].items():
-            cells = [
-                f"{run['valid_call_rate']:.0%}",
-                f"{run['ms_per_token']:.1f}",
-                f"{run['overhead_per_token']:+.1%}",
-            ]
-            lines.append(f"| {grammar} | " + " | ".join(cells) + " |")
-        multi = serve["multi_lora"]
-        lines += [
-            "",
-            f"multi-LoRA: a batch mixing 3 adapters runs at {multi['throughput_ratio']:.2f}x base-only throughput; "
-            f"adapter switch {multi['adapter_switch_ms']:.1f} ms.",
-            "",
-        ]
+        backends = [(kind, serve[kind]) for kind in ("embedded", "vllm") if kind in serve]
+        for backend, run_set in backends:
+            u = run_set["unconstrained"]
+            lines.append(f"| {backend} | unconstrained | {u['valid_call_rate']:.0%} | {u['ms_per_token']:.1f} | - |")
+            for grammar, run in run_set["constrained"].items():
+                cells = [
+                    f"{run['valid_call_rate']:.0%}",
+                    f"{run['ms_per_token']:.1f}",
+                    f"{run['overhead_per_token']:+.1%}",
+                ]
+                lines.append(f"| {backend} | {grammar} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for backend, run_set in backends:
+            multi = run_set["multi_lora"]
+            lines.append(
+                f"- {backend} multi-LoRA: a batch mixing 3 adapters runs at {multi['throughput_ratio']:.2f}x "
+                f"base-only throughput; adapter switch {multi['adapter_switch_ms']:.1f} ms."
+            )
+        lines.append("")
     if "train" in results:
         train = results["train"]
         lines += [

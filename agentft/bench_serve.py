@@ -1,8 +1,8 @@
 """`agentft bench serve` and `agentft bench router`: measured side by side in one process.
 
-serve: schema-valid rate with and without constraints, per-token cost of each grammar engine against
-unconstrained decoding of the same requests, and multi-LoRA throughput of a batch mixing three adapters against
-the base alone. router: held-out accuracy and per-step latency once loaded.
+serve, per backend (embedded, vLLM): schema-valid rate with and without constraints, per-token cost of each grammar
+engine against unconstrained decoding of the same requests, multi-LoRA throughput of a batch mixing three adapters
+against the base alone, and adapter switch latency. router: held-out accuracy and per-step latency once loaded.
 """
 
 from __future__ import annotations
@@ -52,92 +52,88 @@ def _mixed(requests: list[GenerationRequest], names: list[str | None]) -> list[G
     ]
 
 
-def bench_vllm(
-    path: str, adapters: dict[str, Path], free: list[GenerationRequest], constrained: list[GenerationRequest]
-) -> dict[str, Any]:
-    """The same requests on vLLM's offline engine: constrained validity and overhead, mixed adapters vs base."""
-    from agentft.serving.vllm_backend import VLLMBackend
-
-    backend = VLLMBackend.load(path, adapters, max_string_length=64)
-    _timed(backend, free[:2])  # warm-up
-    result: dict[str, Any] = {"unconstrained": _timed(backend, free)}
-    run = _timed(backend, constrained)
-    run["overhead_per_token"] = run["ms_per_token"] / result["unconstrained"]["ms_per_token"] - 1
-    result["constrained"] = {"llguidance": run}
-    base_run = _timed(backend, free)
-    mixed_run = _timed(backend, _mixed(free, list(adapters)))
-    result["multi_lora"] = {
-        "base_only": base_run,
-        "three_adapters_mixed": mixed_run,
-        "throughput_ratio": base_run["ms_per_token"] / mixed_run["ms_per_token"],
-    }
-    return result
-
-
-def bench_serve(datasets: Path, base: str = "smollm2", per_set: int = 4, max_new_tokens: int = 96) -> dict[str, Any]:
+def _random_adapters(path: str, folder: Path, names: list[str]) -> dict[str, Path]:
+    """Rank-16 adapters on every linear layer with random (non-zero) weights, saved as trained ones are."""
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from agentft.models import load_model, load_tokenizer, resolve_base_model
-    from agentft.serving.embedded import EmbeddedBackend
+    from agentft.models import load_model
 
-    path = resolve_base_model(base)
-    tokenizer = load_tokenizer(path)
-    model = load_model(path)
-    backend = EmbeddedBackend(model, tokenizer, batch_size=4, max_string_length=64)
-    results: dict[str, Any] = {"base_model": base, "requests": per_set * len(DATASETS)}
-    free = _requests(datasets, per_set, max_new_tokens, constrained=False)
-    _timed(backend, free[:2])  # warm-up
-    results["unconstrained"] = _timed(backend, free)
-    results["constrained"] = {}
-    for grammar in GRAMMAR_BACKENDS:
+    folders = {}
+    for seed, name in enumerate(names):
+        torch.manual_seed(seed)
+        config = LoraConfig(r=16, target_modules="all-linear", init_lora_weights=False)
+        model = get_peft_model(load_model(path), config)
+        folders[name] = folder / name
+        model.save_pretrained(folders[name])
+    return folders
+
+
+def bench_backend(
+    backend: Any, grammars: tuple[str, ...], free: list[GenerationRequest], constrained: list[GenerationRequest]
+) -> dict[str, Any]:
+    """One backend, everything measured in the same process after a warm-up of the base and every adapter."""
+    names = list(backend.adapters)
+    # full-size warm-up of both batch shapes: first runs pay for allocation, compilation and adapter loading
+    backend.generate(free)
+    backend.generate(_mixed(free, names))
+    result: dict[str, Any] = {"unconstrained": _timed(backend, free), "constrained": {}}
+    for grammar in grammars:
         backend.grammar = grammar
-        run = _timed(backend, _requests(datasets, per_set, max_new_tokens, constrained=True))
-        run["overhead_per_token"] = run["ms_per_token"] / results["unconstrained"]["ms_per_token"] - 1
-        results["constrained"][grammar] = run
-    backend.grammar = "llguidance"
-    # multi-LoRA: three adapters mixed row by row in one batch vs the base alone, same requests, same lengths
-    torch.manual_seed(0)
-    peft_model = get_peft_model(model, LoraConfig(r=16, target_modules="all-linear"), adapter_name="code")
-    for name in ("retrieval", "safety"):
-        peft_model.add_adapter(name, LoraConfig(r=16, target_modules="all-linear"))
-    peft_model.eval()  # get_peft_model leaves the model in training mode; PEFT mixes adapters only in eval
-    lora_backend = EmbeddedBackend(peft_model, tokenizer, batch_size=len(free))
-    fixed = [GenerationRequest(r.messages, r.tools, None, None, SamplingParams(max_new_tokens)) for r in free]
-    base_run = _timed(lora_backend, fixed)
-    names = ["code", "retrieval", "safety"]
-    mixed_run = _timed(lora_backend, _mixed(fixed, names))
+        run = _timed(backend, constrained)
+        run["overhead_per_token"] = run["ms_per_token"] / result["unconstrained"]["ms_per_token"] - 1
+        result["constrained"][grammar] = run
+    backend.grammar = grammars[0]
+    mixed_run = _timed(backend, _mixed(free, names))
+    base_run = _timed(backend, free)  # measured again, after the mixed run: order effects show as a difference
 
     def one_token(adapter: str) -> float:
         request = GenerationRequest(free[0].messages, free[0].tools, adapter, None, SamplingParams(1))
         started = time.perf_counter()
-        lora_backend.generate([request])
+        backend.generate([request])
         return time.perf_counter() - started
 
-    one_token("code")
-    same = min(one_token("code") for _ in range(3))
-    switched = min(one_token(name) for name in ("safety", "retrieval", "code"))
-    results["multi_lora"] = {
+    same = min(one_token(names[0]) for _ in range(3))
+    switched = min(one_token(name) for name in [*names[1:], names[0]])
+    result["multi_lora"] = {
         "base_only": base_run,
         "three_adapters_mixed": mixed_run,
         "throughput_ratio": base_run["ms_per_token"] / mixed_run["ms_per_token"],
         "adapter_switch_ms": max(0.0, 1000 * (switched - same)),
     }
+    return result
+
+
+def bench_serve(
+    datasets: Path,
+    base: str = "smollm2",
+    per_set: int = 4,
+    max_new_tokens: int = 96,
+    backends: tuple[str, ...] = ("embedded", "vllm"),
+) -> dict[str, Any]:
+    """Each backend over the same requests and the same three random adapters; vLLM only where installed."""
+    import gc
     import importlib.util
+    import tempfile
 
-    if importlib.util.find_spec("vllm") is not None:
-        import tempfile
+    from agentft.models import resolve_base_model
+    from agentft.serving import load_backend
 
-        del lora_backend, backend
-        with tempfile.TemporaryDirectory() as tmp:
-            for name in names:  # vLLM loads adapters from disk; B is random so the LoRA path does real work
-                for module in peft_model.modules():
-                    if hasattr(module, "lora_B") and name in module.lora_B:
-                        torch.nn.init.normal_(module.lora_B[name].weight, std=0.01)
-            peft_model.save_pretrained(tmp)
-            folders = {n: Path(tmp) / n for n in names}  # PEFT saves each named adapter in its own folder
-            constrained = _requests(datasets, per_set, max_new_tokens, constrained=True)
-            results["vllm"] = bench_vllm(path, folders, free, constrained)
+    path = resolve_base_model(base)
+    free = _requests(datasets, per_set, max_new_tokens, constrained=False)
+    constrained = _requests(datasets, per_set, max_new_tokens, constrained=True)
+    results: dict[str, Any] = {"base_model": base, "requests": len(free), "max_new_tokens": max_new_tokens}
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = _random_adapters(path, Path(tmp), ["code", "retrieval", "safety"])
+        for kind in backends:
+            if kind == "vllm" and importlib.util.find_spec("vllm") is None:
+                continue
+            options = {"batch_size": len(free)} if kind == "embedded" else {}
+            backend = load_backend(kind, path, folders, max_string_length=64, **options)
+            grammars = GRAMMAR_BACKENDS if kind == "embedded" else ("llguidance",)
+            results[kind] = bench_backend(backend, grammars, free, constrained)
+            del backend
+            gc.collect()
     return results
 
 

@@ -198,9 +198,13 @@ def bench_router_cmd(
 def bench_serve_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/serve.json"),
     base: Annotated[str, typer.Option(help="Base model.")] = "smollm2",
+    backend: Annotated[
+        list[str] | None, typer.Option(help="embedded and/or vllm; repeat (default: both, vllm where installed).")
+    ] = None,
 ) -> None:
-    """Valid-call rate with/without constraints, per-token cost of each grammar engine, multi-LoRA throughput."""
-    _write_bench(out, {"serve": _run_serve_bench(base)})
+    """Per backend: valid-call rate with/without constraints, per-token cost of each grammar engine, multi-LoRA
+    throughput and adapter switch latency."""
+    _write_bench(out, {"serve": _run_serve_bench(base, tuple(backend or ("embedded", "vllm")))})
 
 
 @bench_app.command("train")
@@ -251,19 +255,28 @@ def _run_router_bench(config: Path, steps: Path) -> dict:
     return result
 
 
-def _run_serve_bench(base: str) -> dict:
+def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")) -> dict:
     from agentft.bench_serve import bench_serve
     from agentft.commands import quiet_libraries
 
     quiet_libraries()
     with console.status("benchmarking serving ..."):
-        result = bench_serve(Path("datasets"), base)
-    console.print(f"serve: unconstrained valid calls {result['unconstrained']['valid_call_rate']:.0%}")
-    for grammar, run in result["constrained"].items():
+        result = bench_serve(Path("datasets"), base, backends=backends)
+    for kind in backends:
+        if kind not in result:
+            console.print(f"{kind}: not installed, skipped")
+            continue
+        run_set = result[kind]
+        console.print(f"{kind}: unconstrained valid calls {run_set['unconstrained']['valid_call_rate']:.0%}")
+        for grammar, run in run_set["constrained"].items():
+            console.print(
+                f"  {grammar}: valid {run['valid_call_rate']:.0%}, overhead/token {run['overhead_per_token']:+.1%}"
+            )
+        multi = run_set["multi_lora"]
         console.print(
-            f"  {grammar}: valid {run['valid_call_rate']:.0%}, overhead/token {run['overhead_per_token']:+.1%}"
+            f"  multi-LoRA (3 adapters mixed vs base): {multi['throughput_ratio']:.2f}x; "
+            f"adapter switch {multi['adapter_switch_ms']:.1f} ms"
         )
-    console.print(f"  multi-LoRA (3 adapters mixed vs base): {result['multi_lora']['throughput_ratio']:.2f}x")
     return result
 
 
@@ -298,6 +311,33 @@ def _run_dataset_bench(n: int, schemas: Path, bfcl: Path | None) -> dict:
     for entry in result["score"]:
         console.print(f"score {entry['category']}: {entry['predictions_per_s']:.0f} predictions/s")
     return result
+
+
+@bench_app.command("summary")
+def bench_summary_cmd(
+    folder: Annotated[Path, typer.Option(help="Where the per-benchmark records are.")] = Path("bench"),
+    out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/results.json"),
+) -> None:
+    """Collect the latest per-benchmark records (dataset.json, router.json, serve.json, train.json) into one JSON
+    file and its markdown summary, without rerunning them; each record keeps the machine it was measured on."""
+    import json
+
+    from agentft.bench import summary_markdown
+    from agentft.io import write_json_atomic, write_text_atomic
+
+    results: dict = {}
+    machines: dict = {}
+    for name in ("dataset", "router", "serve", "train"):
+        path = folder / f"{name}.json"
+        if path.is_file():
+            record = json.loads(path.read_text())
+            results[name] = record[name]
+            machines[name] = record.get("machine")
+    if not results:
+        raise AgentftError(f"no benchmark records in {folder}; run `agentft bench all`")
+    write_json_atomic(out, {"machines": machines, **results})
+    write_text_atomic(out.with_suffix(".md"), summary_markdown(results))
+    console.print(f"{', '.join(results)} collected into {out} and {out.with_suffix('.md')}")
 
 
 def _write_bench(out: Path, results: dict) -> None:

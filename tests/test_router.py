@@ -87,3 +87,22 @@ def test_router_cli_train_predict_eval(tmp_path):
     assert json.loads((tmp_path / "e.json").read_text())["n"] == len(read_jsonl(ROOT / "router" / "eval_steps.jsonl"))
     missing = run_cli("router", "predict", tmp_path / "nope", tmp_path / "in.jsonl")
     assert missing.returncode == 2 and "no router.json" in missing.stderr
+
+
+def test_finetuned_encoder_travels_with_the_router(tmp_path):
+    """SetFit-style tuning changes the encoder; the router folder then carries it and reloads to the same routes."""
+    rows = load_steps(ROOT / "router" / "steps.jsonl")[:96]
+    steps = tmp_path / "steps.jsonl"
+    steps.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    overrides = [f"data.steps=[{steps}]", "data.datasets={}", "finetune.epochs=1", "finetune.batch_size=32"]
+    router = train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
+    assert router.info["finetune_seconds"] > 0
+    router.save(tmp_path / "r")
+    assert (tmp_path / "r" / "encoder" / "model.safetensors").is_file()
+    assert json.loads((tmp_path / "r" / "router.json").read_text())["encoder"]["model"] == "encoder"
+    loaded = Router.load(tmp_path / "r")  # loads the tuned encoder from the folder, not the packaged one
+    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "eval_steps.jsonl")[:20]]
+    expected = [r.to_json() for r in router.predict(texts)]
+    got = [r.to_json() for r in loaded.predict(texts)]
+    assert [g["adapter"] for g in got] == [e["adapter"] for e in expected]
+    assert np.allclose([g["confidence"] for g in got], [e["confidence"] for e in expected], atol=1e-4)

@@ -130,3 +130,15 @@ def test_constraint_schema_drops_regex_format_and_bounds_strings():
     out = constraint_schema(schema, "llguidance", 10)
     assert out["properties"]["p"] == {"type": "string", "pattern": "^[A-Za-z0-9_ -]*$", "maxLength": 10}
     assert out["properties"]["e"] == {"enum": ["x"]}
+
+
+def test_serve_benchmark_measures_each_backend(backend):
+    from agentft.bench_serve import bench_backend
+
+    free = _requests(False, max_new_tokens=8)[:4]
+    constrained = _requests(True, max_new_tokens=160, allow_answer=False)[:2]
+    result = bench_backend(backend, ("llguidance",), free, constrained)
+    assert result["constrained"]["llguidance"]["valid_call_rate"] == 1.0
+    multi = result["multi_lora"]
+    assert multi["three_adapters_mixed"]["new_tokens"] > 0 and multi["throughput_ratio"] > 0
+    assert multi["adapter_switch_ms"] >= 0

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from agentft.errors import AgentftError
-from agentft.router.router_config import EMBEDDED_ENCODER, EncoderSettings
+from agentft.router.router_config import EMBEDDED_ENCODER, EncoderSettings, FinetuneSettings
 
 
 class Encoder(Protocol):
@@ -42,6 +43,30 @@ class SentenceTransformerEncoder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+
+    def finetune(self, texts: list[str], labels: list[int], settings: FinetuneSettings, seed: int) -> None:
+        from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments, losses
+
+        from datasets import Dataset
+
+        args = SentenceTransformerTrainingArguments(
+            output_dir=tempfile.mkdtemp(prefix="agentft-router-"),
+            num_train_epochs=settings.epochs,
+            per_device_train_batch_size=settings.batch_size,
+            learning_rate=settings.learning_rate,
+            save_strategy="no",
+            report_to="none",
+            seed=seed,
+            use_cpu=True,
+            disable_tqdm=True,
+        )
+        data = Dataset.from_dict({"sentence": texts, "label": labels})
+        loss = losses.BatchAllTripletLoss(self.model)
+        SentenceTransformerTrainer(model=self.model, args=args, train_dataset=data, loss=loss).train()
+        self.model.eval()
+
+    def save(self, folder: Path) -> None:
+        self.model.save(str(folder), safe_serialization=True)
 
 
 class HiddenStateEncoder:
@@ -96,3 +121,11 @@ ENCODERS = {"sentence-transformers": SentenceTransformerEncoder, "hidden-states"
 def make_encoder(settings: EncoderSettings) -> Encoder:
     encoder = ENCODERS[settings.kind](settings)
     return LexicalAugmented(encoder, settings.lexical_features) if settings.lexical_features else encoder
+
+
+def sentence_encoder(encoder: Encoder) -> SentenceTransformerEncoder:
+    """The trainable sentence-transformers model inside an encoder (fine-tuning needs one)."""
+    inner = encoder.encoder if isinstance(encoder, LexicalAugmented) else encoder
+    if not isinstance(inner, SentenceTransformerEncoder):
+        raise AgentftError("router fine-tuning needs `encoder.kind: sentence-transformers`")
+    return inner

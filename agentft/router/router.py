@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from agentft.errors import AgentftError
-from agentft.router.encoders import Encoder, make_encoder
+from agentft.router.encoders import Encoder, make_encoder, sentence_encoder
 from agentft.router.router_config import EncoderSettings
 
 MAX_RESULT_CHARS = 400
+TUNED_ENCODER = "encoder"  # folder, inside a router folder, of a fine-tuned sentence encoder
 
 
 def step_text(messages: list[dict[str, Any]]) -> str:
@@ -94,6 +95,10 @@ class Router:
                 "bias": np.ascontiguousarray(self.bias, np.float32),
             }
             save_file(head, tmp / "head.safetensors")
+            settings = self.encoder_settings
+            if self.info.get("finetune_seconds"):  # the tuned encoder travels with the router
+                sentence_encoder(self._encoder()).save(tmp / TUNED_ENCODER)
+                settings = settings.model_copy(update={"model": TUNED_ENCODER})
             write_json_atomic(
                 tmp / "router.json",
                 {
@@ -101,7 +106,7 @@ class Router:
                     "temperature": self.temperature,
                     "threshold": self.threshold,
                     "fallback": self.fallback,
-                    "encoder": self.encoder_settings.model_dump(),
+                    "encoder": settings.model_dump(),
                     "info": self.info,
                 },
             )
@@ -116,6 +121,9 @@ class Router:
             raise AgentftError("not a trained router (no router.json); run `agentft router train`", file=folder)
         meta = json.loads(meta_path.read_text())
         head = load_file(str(folder / "head.safetensors"))
+        encoder = meta["encoder"]
+        if encoder["model"] == TUNED_ENCODER:  # saved beside the head: resolve against this folder
+            encoder = {**encoder, "model": str(folder / TUNED_ENCODER)}
         settings = {
             "classes": meta["classes"],
             "weights": head["weights"],
@@ -123,7 +131,7 @@ class Router:
             "temperature": meta["temperature"],
             "threshold": meta["threshold"],
             "fallback": meta["fallback"],
-            "encoder_settings": EncoderSettings(**meta["encoder"]),
+            "encoder_settings": EncoderSettings(**encoder),
             "info": meta.get("info", {}),
         }
         return cls(**{**settings, **overrides})

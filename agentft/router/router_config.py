@@ -28,6 +28,15 @@ class EncoderSettings(_Strict):
     lexical_features: int = Field(0, ge=0)
 
 
+class FinetuneSettings(_Strict):
+    """SetFit-style: contrastive fine-tuning of the sentence encoder on the labeled steps (sentence-transformers'
+    trainer, batch-all triplet loss) before the head is fit; the tuned encoder is saved with the router."""
+
+    epochs: float = Field(1.0, gt=0)
+    learning_rate: float = Field(2e-5, gt=0)
+    batch_size: int = Field(32, ge=2)
+
+
 class DataSettings(_Strict):
     steps: list[str] = ["router/steps.jsonl"]
     datasets: dict[str, str] = {}  # adapter -> build-dataset output; its tool-using queries come labeled for free
@@ -37,6 +46,7 @@ class DataSettings(_Strict):
 class RouterConfig(_Strict):
     encoder: EncoderSettings = EncoderSettings()
     data: DataSettings = DataSettings()
+    finetune: FinetuneSettings | None = None  # None: keep the encoder frozen
     C: float = Field(1.0, gt=0)  # inverse L2 strength of the logistic-regression head
     threshold: float = Field(0.5, ge=0, le=1)  # below this calibrated confidence, route to the fallback
     fallback: Literal["base", "safety"] = "safety"  # fail closed by default

@@ -13,7 +13,7 @@ import numpy as np
 
 from agentft.errors import AgentftError
 from agentft.io import iter_jsonl
-from agentft.router.encoders import make_encoder
+from agentft.router.encoders import make_encoder, sentence_encoder
 from agentft.router.router import Router
 from agentft.router.router_config import RouterConfig
 
@@ -88,11 +88,19 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
         fit_rows += items[cut:]
     log(f"router: {len(rows)} steps {dict(Counter(r['adapter'] for r in rows))}; encoding with {config.encoder.model}")
     encoder = make_encoder(config.encoder)
+    index = {c: i for i, c in enumerate(classes)}
+    finetune_s = 0.0
+    if config.finetune is not None:
+        started = time.perf_counter()
+        log(f"router: fine-tuning the encoder on {len(fit_rows)} steps ({config.finetune.epochs:g} epochs)")
+        sentence_encoder(encoder).finetune(
+            [r["text"] for r in fit_rows], [index[r["adapter"]] for r in fit_rows], config.finetune, config.seed
+        )
+        finetune_s = time.perf_counter() - started
     started = time.perf_counter()
     x_fit = encoder.encode([r["text"] for r in fit_rows])
     x_cal = encoder.encode([r["text"] for r in cal_rows])
     encode_s = time.perf_counter() - started
-    index = {c: i for i, c in enumerate(classes)}
     y_fit = np.array([index[r["adapter"]] for r in fit_rows])
     y_cal = np.array([index[r["adapter"]] for r in cal_rows])
     head = LogisticRegression(C=config.C, max_iter=5000, class_weight="balanced", random_state=config.seed)
@@ -119,6 +127,7 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
         "calibration_accuracy": float((cal_pred == y_cal).mean()),
         "temperature": temperature,
         "encode_seconds": round(encode_s, 2),
+        "finetune_seconds": round(finetune_s, 2),
         "config": config.model_dump(),
     }
     log(

@@ -12,7 +12,6 @@ from typing import Any
 
 from agentft.chat_template import chat_messages
 from agentft.serving.protocol import Completion, GenerationRequest, make_completion, stop_token_ids
-from agentft.tools import ToolSpec, parse_tools
 
 BASE_ADAPTER = "__base__"
 
@@ -35,7 +34,6 @@ class EmbeddedBackend:
         self.grammar = grammar  # Outlines grammar backend for requests that carry a schema
         self.max_string_length = max_string_length  # bound unbounded strings under constraints
         self._grammars: Any = None
-        self._tool_cache: dict[str, list[ToolSpec]] = {}
         self._stop_ids = stop_token_ids(tokenizer)
 
     @classmethod
@@ -68,16 +66,6 @@ class EmbeddedBackend:
     @property
     def adapters(self) -> list[str]:
         return list(getattr(self.model, "peft_config", {}) or {})
-
-    def _specs(self, request: GenerationRequest) -> list[ToolSpec]:
-        import json
-
-        if not request.tools:  # plain chat (e.g. a teacher paraphrasing): nothing to validate against
-            return []
-        key = json.dumps(request.tools, sort_keys=True)
-        if key not in self._tool_cache:
-            self._tool_cache[key] = parse_tools(request.tools)
-        return self._tool_cache[key]
 
     def prompt(self, request: GenerationRequest) -> str:
         return self.tokenizer.apply_chat_template(
@@ -192,5 +180,5 @@ class EmbeddedBackend:
             cut = next((i for i, t in enumerate(tokens) if t in self._stop_ids), len(tokens))
             tokens = tokens[:cut]
             text = self.tokenizer.decode(tokens, skip_special_tokens=True)
-            completions.append(make_completion(request, text, started, len(tokens), self._specs(request)))
+            completions.append(make_completion(request, text, started, len(tokens)))
         return completions

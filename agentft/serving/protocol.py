@@ -6,6 +6,7 @@ text, the parsed calls and their validation, so callers never parse model output
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -96,9 +97,19 @@ def final_answer(text: str) -> str | None:
     return None
 
 
-def make_completion(
-    request: GenerationRequest, text: str, started: float, new_tokens: int = 0, tools: list[ToolSpec] | None = None
-) -> Completion:
+@functools.lru_cache(maxsize=256)
+def _parsed_tools(key: str) -> tuple[ToolSpec, ...]:
+    return tuple(parse_tools(json.loads(key)))
+
+
+def request_specs(request: GenerationRequest) -> list[ToolSpec]:
+    """The request's tools parsed once per distinct tool list (an agent sends the same list every step)."""
+    if not request.tools:  # plain chat (e.g. a teacher paraphrasing): nothing to validate against
+        return []
+    return list(_parsed_tools(json.dumps(request.tools, sort_keys=True)))
+
+
+def make_completion(request: GenerationRequest, text: str, started: float, new_tokens: int = 0) -> Completion:
     """Parse and validate one reply; text that is not a call attempt is a final answer."""
     calls: list[ToolCall] = []
     parse_error = None
@@ -115,7 +126,7 @@ def make_completion(
         if _looks_like_call(text):
             parse_error = str(exc)
     if calls:
-        specs = tools if tools is not None else parse_tools(request.tools)
+        specs = request_specs(request)
         for call in calls:
             errors.extend(validate_call(call, specs))
     return Completion(

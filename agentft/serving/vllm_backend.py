@@ -17,7 +17,6 @@ from agentft.chat_template import chat_messages
 from agentft.errors import AgentftError
 from agentft.serving.constrained import constraint_schema, with_guidance_options
 from agentft.serving.protocol import Completion, GenerationRequest, make_completion, stop_token_ids
-from agentft.tools import ToolSpec, parse_tools
 
 # agentft's grammar names -> vLLM's structured-output backends. Only llguidance is offered on vLLM: its outlines
 # engine was seen to put raw newlines inside JSON strings and to ignore some patterns; its xgrammar engine refuses
@@ -102,7 +101,6 @@ class VLLMBackend:
         self._lora = {
             name: LoRARequest(name, index, str(folder)) for index, (name, folder) in enumerate(adapters.items(), 1)
         }
-        self._tool_cache: dict[str, list[ToolSpec]] = {}
         self._stop_ids = stop_token_ids(tokenizer)
 
     @classmethod
@@ -149,14 +147,6 @@ class VLLMBackend:
     def adapters(self) -> list[str]:
         return list(self._lora)
 
-    def _specs(self, request: GenerationRequest) -> list[ToolSpec]:
-        if not request.tools:
-            return []
-        key = json.dumps(request.tools, sort_keys=True)
-        if key not in self._tool_cache:
-            self._tool_cache[key] = parse_tools(request.tools)
-        return self._tool_cache[key]
-
     def _sampling(self, request: GenerationRequest) -> Any:
         from vllm import SamplingParams
         from vllm.sampling_params import StructuredOutputsParams
@@ -200,5 +190,5 @@ class VLLMBackend:
         for request, output in zip(requests, outputs, strict=True):
             tokens = [t for t in output.outputs[0].token_ids if t not in self._stop_ids]
             text = self.tokenizer.decode(tokens, skip_special_tokens=True)
-            completions.append(make_completion(request, text, started, len(tokens), self._specs(request)))
+            completions.append(make_completion(request, text, started, len(tokens)))
         return completions
