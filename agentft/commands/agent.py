@@ -25,13 +25,14 @@ def build_agent(
     max_steps: int,
     trace: Path | None,
     grammar: str = "llguidance",
+    backend: str = "embedded",
 ):
     """The demo agent: one adapter per skill from the registry (where registered), the example executors."""
     from agentft.agent import Agent
     from agentft.agent.executors import example_executors
     from agentft.registry import AdapterRegistry
     from agentft.router import Router
-    from agentft.serving.embedded import EmbeddedBackend
+    from agentft.serving import load_backend
     from agentft.tools import load_tools
 
     reg = AdapterRegistry(registry)
@@ -40,10 +41,10 @@ def build_agent(
         versions = [e for e in reg.versions(skill) if e.status == "ok"]
         if versions:
             found[skill] = versions[-1].adapter_dir
-    backend = EmbeddedBackend.load(base_model, found, grammar=grammar, max_string_length=400)
+    engine = load_backend(backend, base_model, found, grammar=grammar, max_string_length=400)
     toolsets = {skill: [t.to_openai() for t in load_tools(schemas / name)] for skill, name in SKILLS.items()}
     return Agent(
-        backend=backend,
+        backend=engine,
         router=Router.load(router_dir),
         toolsets=toolsets,
         executors=example_executors(workspace),
@@ -85,13 +86,14 @@ def agent_run(
         "artifacts/agent_trace.jsonl"
     ),
     grammar: Annotated[
-        str, typer.Option(help="Constrained-decoding engine: llguidance, outlines_core, xgrammar.")
+        str, typer.Option(help="Constrained-decoding engine: llguidance, outlines_core, xgrammar (embedded).")
     ] = "llguidance",
+    backend: Annotated[str, typer.Option(help="embedded (transformers+PEFT) or vllm.")] = "embedded",
 ) -> None:
     """Route each step to the code, retrieval or safety adapter, generate one schema-constrained call, validate it,
     run it in the sandboxed executors and feed the result back, until a final answer or --max-steps."""
     quiet_libraries()
-    agent = build_agent(base_model, router_dir, registry, schemas, workspace, max_steps, trace, grammar)
+    agent = build_agent(base_model, router_dir, registry, schemas, workspace, max_steps, trace, grammar, backend)
     messages, traces = agent.run(task)
     print_trace(traces, f"agent: {task}")
     final = messages[-1]["content"] if messages[-1]["role"] == "assistant" else "(stopped at max steps)"
