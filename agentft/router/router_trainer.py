@@ -103,13 +103,22 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
     encode_s = time.perf_counter() - started
     y_fit = np.array([index[r["adapter"]] for r in fit_rows])
     y_cal = np.array([index[r["adapter"]] for r in cal_rows])
-    head = LogisticRegression(C=config.C, max_iter=5000, class_weight="balanced", random_state=config.seed)
-    head.fit(x_fit, y_fit)
-    weights, bias = head.coef_, head.intercept_
-    if len(classes) == 2:  # sklearn's binary head has one row; expand to one row per class
-        weights = np.vstack([-weights[0] / 2, weights[0] / 2])
-        bias = np.array([-bias[0] / 2, bias[0] / 2])
-    temperature = _fit_temperature(x_cal @ weights.T + bias, y_cal)
+
+    def fit_head(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        head = LogisticRegression(C=config.C, max_iter=5000, class_weight="balanced", random_state=config.seed)
+        head.fit(x, y)
+        weights, bias = head.coef_, head.intercept_
+        if len(classes) == 2:  # sklearn's binary head has one row; expand to one row per class
+            weights = np.vstack([-weights[0] / 2, weights[0] / 2])
+            bias = np.array([-bias[0] / 2, bias[0] / 2])
+        return weights, bias
+
+    weights, bias = fit_head(x_fit, y_fit)
+    logits = x_cal @ weights.T + bias
+    temperature = _fit_temperature(logits, y_cal)
+    calibration_accuracy = float((logits.argmax(axis=1) == y_cal).mean())
+    # the temperature comes from the held-out slice; the final head then learns from every step (same C)
+    weights, bias = fit_head(np.vstack([x_fit, x_cal]), np.concatenate([y_fit, y_cal]))
     router = Router(
         classes=classes,
         weights=weights,
@@ -120,11 +129,10 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
         encoder_settings=config.encoder,
         encoder=encoder,
     )
-    cal_pred = router.probabilities(x_cal).argmax(axis=1)
     router.info = {
         "steps": len(rows),
         "per_class": dict(Counter(r["adapter"] for r in rows)),
-        "calibration_accuracy": float((cal_pred == y_cal).mean()),
+        "calibration_accuracy": calibration_accuracy,
         "temperature": temperature,
         "encode_seconds": round(encode_s, 2),
         "finetune_seconds": round(finetune_s, 2),
