@@ -7,6 +7,7 @@ against the base alone, and adapter switch latency. router: held-out accuracy an
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -47,14 +48,11 @@ def _timed(backend: Any, requests: list[GenerationRequest]) -> dict[str, Any]:
 
 
 def _mixed(requests: list[GenerationRequest], names: list[str | None]) -> list[GenerationRequest]:
-    return [
-        GenerationRequest(r.messages, r.tools, names[i % len(names)], r.schema, r.sampling)
-        for i, r in enumerate(requests)
-    ]
+    return [dataclasses.replace(r, adapter=names[i % len(names)]) for i, r in enumerate(requests)]
 
 
 def _one_token(requests: list[GenerationRequest]) -> list[GenerationRequest]:
-    return [GenerationRequest(r.messages, r.tools, r.adapter, r.schema, SamplingParams(1)) for r in requests]
+    return [dataclasses.replace(r, sampling=SamplingParams(1)) for r in requests]
 
 
 def _decode_rate(run: dict[str, Any], prefill_seconds: float) -> dict[str, Any]:

@@ -49,20 +49,21 @@ class SentenceTransformerEncoder:
 
         from datasets import Dataset
 
-        args = SentenceTransformerTrainingArguments(
-            output_dir=tempfile.mkdtemp(prefix="agentft-router-"),
-            num_train_epochs=settings.epochs,
-            per_device_train_batch_size=settings.batch_size,
-            learning_rate=settings.learning_rate,
-            save_strategy="no",
-            report_to="none",
-            seed=seed,
-            use_cpu=True,
-            disable_tqdm=True,
-        )
         data = Dataset.from_dict({"sentence": texts, "label": labels})
         loss = losses.BatchAllTripletLoss(self.model)
-        SentenceTransformerTrainer(model=self.model, args=args, train_dataset=data, loss=loss).train()
+        with tempfile.TemporaryDirectory(prefix="agentft-router-") as scratch:  # the trainer wants one; saves nothing
+            args = SentenceTransformerTrainingArguments(
+                output_dir=scratch,
+                num_train_epochs=settings.epochs,
+                per_device_train_batch_size=settings.batch_size,
+                learning_rate=settings.learning_rate,
+                save_strategy="no",
+                report_to="none",
+                seed=seed,
+                use_cpu=True,
+                disable_tqdm=True,
+            )
+            SentenceTransformerTrainer(model=self.model, args=args, train_dataset=data, loss=loss).train()
         self.model.eval()
 
     def save(self, folder: Path) -> None:

@@ -10,8 +10,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentft.chat_template import chat_messages
-from agentft.serving.protocol import Completion, GenerationRequest, make_completion, stop_token_ids
+from agentft.serving.protocol import (
+    Completion,
+    GenerationRequest,
+    check_adapter,
+    decode_reply,
+    make_completion,
+    render_prompt,
+    stop_token_ids,
+)
 
 BASE_ADAPTER = "__base__"
 
@@ -67,11 +74,6 @@ class EmbeddedBackend:
     def adapters(self) -> list[str]:
         return list(getattr(self.model, "peft_config", {}) or {})
 
-    def prompt(self, request: GenerationRequest) -> str:
-        return self.tokenizer.apply_chat_template(
-            chat_messages(request.messages, request.tools), tokenize=False, add_generation_prompt=True
-        )
-
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
         if any(r.schema is not None for r in requests):
             from agentft.serving.constrained import generate_constrained
@@ -87,11 +89,9 @@ class EmbeddedBackend:
         return [r for r in results if r is not None]
 
     def _check_adapters(self, requests: list[GenerationRequest]) -> set[str | None]:
-        loaded = self.adapters
         wanted = {r.adapter for r in requests}
-        for name in wanted - {None}:
-            if name not in loaded:
-                raise ValueError(f"unknown adapter {name!r}; loaded: {', '.join(loaded) or 'none'}")
+        for name in wanted:
+            check_adapter(name, self.adapters)
         return wanted
 
     def _mixable(self, wanted: set[str | None]) -> bool:
@@ -149,7 +149,7 @@ class EmbeddedBackend:
         import torch
 
         started = time.perf_counter()
-        prompts = [self.prompt(r) for r in requests]
+        prompts = [render_prompt(self.tokenizer, r) for r in requests]
         inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         inputs = inputs.to(self.model.device)
         sampling = requests[0].sampling
@@ -176,9 +176,6 @@ class EmbeddedBackend:
         new = output[:, inputs["input_ids"].shape[1] :]
         completions = []
         for request, row in zip(requests, new, strict=True):
-            tokens = row.tolist()
-            cut = next((i for i, t in enumerate(tokens) if t in self._stop_ids), len(tokens))
-            tokens = tokens[:cut]
-            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
-            completions.append(make_completion(request, text, started, len(tokens)))
+            text, n_tokens = decode_reply(self.tokenizer, row.tolist(), self._stop_ids)
+            completions.append(make_completion(request, text, started, n_tokens))
         return completions

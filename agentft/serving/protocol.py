@@ -55,6 +55,27 @@ class Backend(Protocol):
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]: ...
 
 
+def render_prompt(tokenizer: Any, request: GenerationRequest) -> str:
+    """agentft's chat template with the tools in the system turn: the same text on every backend, so greedy
+    outputs can match token for token."""
+    from agentft.chat_template import chat_messages
+
+    return tokenizer.apply_chat_template(
+        chat_messages(request.messages, request.tools), tokenize=False, add_generation_prompt=True
+    )
+
+
+def decode_reply(tokenizer: Any, tokens: list[int], stop_ids: list[int]) -> tuple[str, int]:
+    """The reply text up to the first stop token, and how many tokens it took."""
+    cut = next((i for i, t in enumerate(tokens) if t in stop_ids), len(tokens))
+    return tokenizer.decode(tokens[:cut], skip_special_tokens=True), cut
+
+
+def check_adapter(name: str | None, loaded: list[str]) -> None:
+    if name is not None and name not in loaded:
+        raise ValueError(f"unknown adapter {name!r}; loaded: {', '.join(loaded) or 'none'}")
+
+
 def stop_token_ids(tokenizer: Any) -> list[int]:
     """End of sequence and end of turn: a reply ends at whichever comes first, on every backend."""
     from agentft.chat_template import END_OF_TURN

@@ -13,10 +13,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentft.chat_template import chat_messages
 from agentft.errors import AgentftError
 from agentft.serving.constrained import constraint_schema, with_guidance_options
-from agentft.serving.protocol import Completion, GenerationRequest, make_completion, stop_token_ids
+from agentft.serving.protocol import (
+    Completion,
+    GenerationRequest,
+    check_adapter,
+    decode_reply,
+    make_completion,
+    render_prompt,
+    stop_token_ids,
+)
 
 # agentft's grammar names -> vLLM's structured-output backends. Only llguidance is offered on vLLM: its outlines
 # engine was seen to put raw newlines inside JSON strings and to ignore some patterns; its xgrammar engine refuses
@@ -165,30 +172,21 @@ class VLLMBackend:
             structured_outputs=structured,
         )
 
-    def prompt_ids(self, request: GenerationRequest) -> list[int]:
-        """Exactly the tokens the embedded backend feeds for the same request."""
-        text = self.tokenizer.apply_chat_template(
-            chat_messages(request.messages, request.tools), tokenize=False, add_generation_prompt=True
-        )
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
-
     def _lora_request(self, adapter: str | None) -> Any:
-        if adapter is None:
-            return None
-        if adapter not in self._lora:
-            raise ValueError(f"unknown adapter {adapter!r}; loaded: {', '.join(self._lora) or 'none'}")
-        return self._lora[adapter]
+        check_adapter(adapter, self.adapters)
+        return None if adapter is None else self._lora[adapter]
 
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
         if not requests:
             return []
         started = time.perf_counter()
         loras = [self._lora_request(r.adapter) for r in requests]
-        prompts = [{"prompt_token_ids": self.prompt_ids(r)} for r in requests]
+        # token ids, not text: exactly the tokens the embedded backend feeds for the same request
+        texts = [render_prompt(self.tokenizer, r) for r in requests]
+        prompts = [{"prompt_token_ids": ids} for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
         outputs = self.llm.generate(prompts, [self._sampling(r) for r in requests], lora_request=loras, use_tqdm=False)
         completions = []
         for request, output in zip(requests, outputs, strict=True):
-            tokens = [t for t in output.outputs[0].token_ids if t not in self._stop_ids]
-            text = self.tokenizer.decode(tokens, skip_special_tokens=True)
-            completions.append(make_completion(request, text, started, len(tokens)))
+            text, n_tokens = decode_reply(self.tokenizer, list(output.outputs[0].token_ids), self._stop_ids)
+            completions.append(make_completion(request, text, started, n_tokens))
         return completions
