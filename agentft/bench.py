@@ -83,6 +83,11 @@ def bench_dataset(schemas_dir: Path, bfcl_dir: Path | None, n: int = 10000) -> d
     return results
 
 
+def fmt(value: float | None, spec: str) -> str:
+    """A measured figure, or n/a where the run could not measure it (see `bench_serve._decode_rate`)."""
+    return "n/a" if value is None else format(value, spec)
+
+
 def summary_markdown(results: dict[str, Any]) -> str:
     """A short human summary of `agentft bench all`; ratios come from runs made side by side in that one call."""
     lines = ["# agentft benchmark summary", "", f"machine: `{json.dumps(machine())}`", ""]
@@ -121,13 +126,13 @@ def summary_markdown(results: dict[str, Any]) -> str:
         backends = [(kind, serve[kind]) for kind in ("embedded", "vllm") if kind in serve]
         for backend, run_set in backends:
             u = run_set["unconstrained"]
-            rate = f"{u['decode_ms_per_token']:.1f}"
+            rate = fmt(u["decode_ms_per_token"], ".1f")
             lines.append(f"| {backend} | unconstrained | {u['valid_call_rate']:.0%} | {rate} | - |")
             for grammar, run in run_set["constrained"].items():
                 cells = [
                     f"{run['valid_call_rate']:.0%}",
-                    f"{run['decode_ms_per_token']:.1f}",
-                    f"{run['overhead_per_token']:+.1%}",
+                    fmt(run["decode_ms_per_token"], ".1f"),
+                    fmt(run["overhead_per_token"], "+.1%"),
                 ]
                 lines.append(f"| {backend} | {grammar} | " + " | ".join(cells) + " |")
         lines.append("")

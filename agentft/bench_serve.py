@@ -56,9 +56,17 @@ def _one_token(requests: list[GenerationRequest]) -> list[GenerationRequest]:
 
 
 def _decode_rate(run: dict[str, Any], prefill_seconds: float) -> dict[str, Any]:
-    decoded = max(run["new_tokens"] - run["requests"], 1)  # each row's first token comes out of the prefill
-    decode_ms = 1000 * max(run["seconds"] - prefill_seconds, 0.0) / decoded
+    """Decode time per token after the first; None when timing noise swallows it (a run no slower than its prefill)."""
+    decoded = run["new_tokens"] - run["requests"]  # each row's first token comes out of the prefill
+    decode_seconds = run["seconds"] - prefill_seconds
+    decode_ms = 1000 * decode_seconds / decoded if decoded > 0 and decode_seconds > 0 else None
     return {**run, "prefill_seconds": round(prefill_seconds, 3), "decode_ms_per_token": decode_ms}
+
+
+def _overhead(run: dict[str, Any], reference: dict[str, Any]) -> float | None:
+    if run["decode_ms_per_token"] is None or reference["decode_ms_per_token"] is None:
+        return None
+    return run["decode_ms_per_token"] / reference["decode_ms_per_token"] - 1
 
 
 def _random_adapters(path: str, folder: Path, names: list[str]) -> dict[str, Path]:
@@ -94,7 +102,7 @@ def bench_backend(
     for grammar in grammars:
         backend.grammar = grammar
         run = _decode_rate(_timed(backend, constrained), _timed(backend, _one_token(constrained))["seconds"])
-        run["overhead_per_token"] = run["decode_ms_per_token"] / result["unconstrained"]["decode_ms_per_token"] - 1
+        run["overhead_per_token"] = _overhead(run, result["unconstrained"])
         result["constrained"][grammar] = run
     backend.grammar = grammars[0]
     mixed_run = _timed(backend, _mixed(free, names))

@@ -256,6 +256,7 @@ def _run_router_bench(config: Path, steps: Path) -> dict:
 
 
 def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")) -> dict:
+    from agentft.bench import fmt
     from agentft.bench_serve import bench_serve
     from agentft.commands import quiet_libraries
 
@@ -269,9 +270,8 @@ def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")
         run_set = result[kind]
         console.print(f"{kind}: unconstrained valid calls {run_set['unconstrained']['valid_call_rate']:.0%}")
         for grammar, run in run_set["constrained"].items():
-            console.print(
-                f"  {grammar}: valid {run['valid_call_rate']:.0%}, overhead/token {run['overhead_per_token']:+.1%}"
-            )
+            overhead = fmt(run["overhead_per_token"], "+.1%")
+            console.print(f"  {grammar}: valid {run['valid_call_rate']:.0%}, overhead/token {overhead}")
         multi = run_set["multi_lora"]
         console.print(
             f"  multi-LoRA (3 adapters mixed vs base): {multi['throughput_ratio']:.2f}x; "
