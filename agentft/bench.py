@@ -105,16 +105,20 @@ def summary_markdown(results: dict[str, Any]) -> str:
             )
         lines.append("")
     if "router" in results:
-        held = results["router"]["held_out"]
-        lat = held["latency_ms"]
         lines += [
             "## router",
             "",
-            f"held-out accuracy {held['accuracy']:.1%} on {held['n']} steps (goal 99%); latency p50 "
-            f"{lat['single_p50']:.2f} ms, p95 {lat['single_p95']:.2f} ms, "
-            f"batched {lat['batched_per_step']:.2f} ms/step (goal p50 2 ms)",
-            "",
+            "| encoder | accuracy (pooled) | per held-out file | p50 ms | p95 ms | batched ms/step |",
+            "|---|---|---|---|---|---|",
         ]
+        for name, run in results["router"]["encoders"].items():
+            lat = run["latency_ms"]
+            per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
+            lines.append(
+                f"| {name} | {run['accuracy']:.1%} of {run['n']} | {per_file} | {lat['single_p50']:.2f} "
+                f"| {lat['single_p95']:.2f} | {lat['batched_per_step']:.2f} |"
+            )
+        lines += ["", "Goals: accuracy 99%, p50 2 ms per step.", ""]
     if "serve" in results:
         serve = results["serve"]
         lines += [

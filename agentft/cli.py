@@ -162,6 +162,11 @@ def build_dataset_cmd(
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
+HELD_OUT_STEPS = [
+    Path("router/eval_steps.jsonl"),
+    Path("router/fresh_steps.jsonl"),
+    Path("router/holdout_steps.jsonl"),
+]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -188,10 +193,13 @@ def bench_dataset_cmd(
 def bench_router_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/router.json"),
     config: Annotated[Path, typer.Option(help="Router config.")] = Path("router/config.yaml"),
-    steps: Annotated[Path, typer.Option(help="Held-out labeled steps.")] = Path("router/eval_steps.jsonl"),
+    steps: Annotated[
+        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: the three in router/).")
+    ] = None,
 ) -> None:
-    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched)."""
-    _write_bench(out, {"router": _run_router_bench(config, steps)})
+    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the
+    config's encoder and with static embeddings distilled from it."""
+    _write_bench(out, {"router": _run_router_bench(config, steps or HELD_OUT_STEPS)})
 
 
 @bench_app.command("serve")
@@ -228,7 +236,7 @@ def bench_all_cmd(
     """Every benchmark into one JSON file, plus a markdown summary beside it."""
     results = {
         "dataset": _run_dataset_bench(n, Path("schemas"), None),
-        "router": _run_router_bench(Path("router/config.yaml"), Path("router/eval_steps.jsonl")),
+        "router": _run_router_bench(Path("router/config.yaml"), HELD_OUT_STEPS),
         "serve": _run_serve_bench("smollm2"),
     }
     if train:
@@ -240,18 +248,20 @@ def bench_all_cmd(
     write_text_atomic(out.with_suffix(".md"), summary_markdown(results))
 
 
-def _run_router_bench(config: Path, steps: Path) -> dict:
+def _run_router_bench(config: Path, steps: list[Path]) -> dict:
     from agentft.bench_serve import bench_router
     from agentft.commands import quiet_libraries
 
     quiet_libraries()
     with console.status("benchmarking the router ..."):
         result = bench_router(config, steps)
-    held = result["held_out"]
-    console.print(
-        f"router: {held['accuracy']:.1%} on {held['n']} held-out steps; latency p50 "
-        f"{held['latency_ms']['single_p50']:.2f} ms, batched {held['latency_ms']['batched_per_step']:.2f} ms/step"
-    )
+    for name, run in result["encoders"].items():
+        per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
+        latency = run["latency_ms"]
+        console.print(
+            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); latency p50 "
+            f"{latency['single_p50']:.2f} ms, batched {latency['batched_per_step']:.2f} ms/step"
+        )
     return result
 
 

@@ -89,20 +89,35 @@ def test_router_cli_train_predict_eval(tmp_path):
     assert missing.returncode == 2 and "no router.json" in missing.stderr
 
 
-def test_finetuned_encoder_travels_with_the_router(tmp_path):
-    """SetFit-style tuning changes the encoder; the router folder then carries it and reloads to the same routes."""
+@pytest.mark.parametrize(
+    "derive",
+    [
+        pytest.param(["finetune.epochs=1", "finetune.batch_size=32"], id="finetuned"),
+        pytest.param(["encoder.kind=static", "encoder.static_dims=64"], id="static"),
+    ],
+)
+def test_derived_encoder_travels_with_the_router(tmp_path, derive):
+    """A tuned (SetFit-style) or distilled (Model2Vec) encoder differs from the packaged one; the router folder
+    carries it and reloads to the same routes."""
+    from sentence_transformers.models import StaticEmbedding
+
     rows = load_steps(ROOT / "router" / "steps.jsonl")[:96]
     steps = tmp_path / "steps.jsonl"
     steps.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    overrides = [f"data.steps=[{steps}]", "data.datasets={}", "finetune.epochs=1", "finetune.batch_size=32"]
+    overrides = [f"data.steps=[{steps}]", "data.datasets={}", *derive]
     router = train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
-    assert router.info["finetune_seconds"] > 0
+    static = derive[0] == "encoder.kind=static"
+    assert (router.info["finetune_seconds"] > 0) is not static
     router.save(tmp_path / "r")
-    assert (tmp_path / "r" / "encoder" / "model.safetensors").is_file()
     assert json.loads((tmp_path / "r" / "router.json").read_text())["encoder"]["model"] == "encoder"
+    assert list((tmp_path / "r" / "encoder").rglob("*.safetensors"))
     loaded = Router.load(tmp_path / "r")  # loads the tuned encoder from the folder, not the packaged one
     texts = [r["text"] for r in read_jsonl(ROOT / "router" / "eval_steps.jsonl")[:20]]
     expected = [r.to_json() for r in router.predict(texts)]
     got = [r.to_json() for r in loaded.predict(texts)]
     assert [g["adapter"] for g in got] == [e["adapter"] for e in expected]
     assert np.allclose([g["confidence"] for g in got], [e["confidence"] for e in expected], atol=1e-4)
+    inner = loaded._encoder().encoder  # LexicalAugmented around the sentence-transformers model
+    assert isinstance(inner.model[0], StaticEmbedding) is static
+    if static:
+        assert inner.model.encode(["x"]).shape == (1, 64)

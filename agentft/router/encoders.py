@@ -29,10 +29,20 @@ class SentenceTransformerEncoder:
     def __init__(self, settings: EncoderSettings):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub; never reach for one
         from sentence_transformers import SentenceTransformer
+        from sentence_transformers.models import StaticEmbedding
 
         path = _embedded_minilm() if settings.model == EMBEDDED_ENCODER else settings.model
         self.model = SentenceTransformer(path, device="cpu", trust_remote_code=False)
-        self.model.max_seq_length = settings.max_length
+        # True once the weights differ from `settings.model` (distilled or fine-tuned): the router then saves them
+        self.derived = False
+        if settings.kind == "static" and not isinstance(self.model[0], StaticEmbedding):
+            # Model2Vec: every vocabulary token embedded once by the teacher, PCA-reduced; encoding becomes a lookup
+            # and a mean, ~100x faster than running the transformer (router/config.yaml compares the accuracy)
+            static = StaticEmbedding.from_distillation(path, device="cpu", pca_dims=settings.static_dims)
+            self.model = SentenceTransformer(modules=[static], device="cpu")
+            self.derived = True
+        if not isinstance(self.model[0], StaticEmbedding):  # static embeddings have no attention window to cap
+            self.model.max_seq_length = settings.max_length
         self.batch_size = settings.batch_size
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -45,7 +55,8 @@ class SentenceTransformerEncoder:
         )
 
     def finetune(self, texts: list[str], labels: list[int], settings: FinetuneSettings, seed: int) -> None:
-        from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments, losses
+        from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+        from sentence_transformers.sentence_transformer import losses
 
         from datasets import Dataset
 
@@ -65,6 +76,7 @@ class SentenceTransformerEncoder:
             )
             SentenceTransformerTrainer(model=self.model, args=args, train_dataset=data, loss=loss).train()
         self.model.eval()
+        self.derived = True
 
     def save(self, folder: Path) -> None:
         self.model.save(str(folder), safe_serialization=True)
@@ -116,7 +128,11 @@ class LexicalAugmented:
         return np.hstack([self.encoder.encode(texts), lexical])
 
 
-ENCODERS = {"sentence-transformers": SentenceTransformerEncoder, "hidden-states": HiddenStateEncoder}
+ENCODERS = {
+    "sentence-transformers": SentenceTransformerEncoder,
+    "static": SentenceTransformerEncoder,  # distilled from `model` on first load, then saved with the router
+    "hidden-states": HiddenStateEncoder,
+}
 
 
 def make_encoder(settings: EncoderSettings) -> Encoder:
@@ -124,9 +140,7 @@ def make_encoder(settings: EncoderSettings) -> Encoder:
     return LexicalAugmented(encoder, settings.lexical_features) if settings.lexical_features else encoder
 
 
-def sentence_encoder(encoder: Encoder) -> SentenceTransformerEncoder:
-    """The trainable sentence-transformers model inside an encoder (fine-tuning needs one)."""
+def sentence_encoder(encoder: Encoder) -> SentenceTransformerEncoder | None:
+    """The sentence-transformers model inside an encoder, if any (fine-tuning needs one; saving a derived one)."""
     inner = encoder.encoder if isinstance(encoder, LexicalAugmented) else encoder
-    if not isinstance(inner, SentenceTransformerEncoder):
-        raise AgentftError("router fine-tuning needs `encoder.kind: sentence-transformers`")
-    return inner
+    return inner if isinstance(inner, SentenceTransformerEncoder) else None

@@ -14,7 +14,7 @@ from agentft.router.encoders import Encoder, make_encoder, sentence_encoder
 from agentft.router.router_config import EncoderSettings
 
 MAX_RESULT_CHARS = 400
-TUNED_ENCODER = "encoder"  # folder, inside a router folder, of a fine-tuned sentence encoder
+DERIVED_ENCODER = "encoder"  # folder, inside a router folder, of a distilled or fine-tuned sentence encoder
 
 
 def step_text(messages: list[dict[str, Any]]) -> str:
@@ -96,9 +96,10 @@ class Router:
             }
             save_file(head, tmp / "head.safetensors")
             settings = self.encoder_settings
-            if self.info.get("finetune_seconds"):  # the tuned encoder travels with the router
-                sentence_encoder(self._encoder()).save(tmp / TUNED_ENCODER)
-                settings = settings.model_copy(update={"model": TUNED_ENCODER})
+            derived = sentence_encoder(self._encoder())
+            if derived is not None and derived.derived:  # a distilled or tuned encoder travels with the router
+                derived.save(tmp / DERIVED_ENCODER)
+                settings = settings.model_copy(update={"model": DERIVED_ENCODER})
             write_json_atomic(
                 tmp / "router.json",
                 {
@@ -122,8 +123,8 @@ class Router:
         meta = json.loads(meta_path.read_text())
         head = load_file(str(folder / "head.safetensors"))
         encoder = meta["encoder"]
-        if encoder["model"] == TUNED_ENCODER:  # saved beside the head: resolve against this folder
-            encoder = {**encoder, "model": str(folder / TUNED_ENCODER)}
+        if encoder["model"] == DERIVED_ENCODER:  # saved beside the head: resolve against this folder
+            encoder = {**encoder, "model": str(folder / DERIVED_ENCODER)}
         settings = {
             "classes": meta["classes"],
             "weights": head["weights"],

