@@ -166,6 +166,7 @@ HELD_OUT_STEPS = [
     Path("router/eval_steps.jsonl"),
     Path("router/fresh_steps.jsonl"),
     Path("router/holdout_steps.jsonl"),
+    Path("router/blind_steps.jsonl"),  # written last, scored once with the final configuration
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -233,19 +234,18 @@ def bench_all_cmd(
     n: Annotated[int, typer.Option("--n", help="Examples per tools file (dataset benchmark).")] = 10000,
     train: Annotated[bool, typer.Option(help="Include the (long) training benchmark.")] = True,
 ) -> None:
-    """Every benchmark into one JSON file, plus a markdown summary beside it."""
-    results = {
-        "dataset": _run_dataset_bench(n, Path("schemas"), None),
-        "router": _run_router_bench(Path("router/config.yaml"), HELD_OUT_STEPS),
-        "serve": _run_serve_bench("smollm2"),
+    """Every benchmark, each record written beside OUT as it finishes (NAME.json, as `agentft bench NAME` writes
+    it), then collected into OUT and its markdown summary (as `agentft bench summary` does)."""
+    runs = {
+        "dataset": lambda: _run_dataset_bench(n, Path("schemas"), None),
+        "router": lambda: _run_router_bench(Path("router/config.yaml"), HELD_OUT_STEPS),
+        "serve": lambda: _run_serve_bench("smollm2"),
+        "train": lambda: _run_train_bench(60, 40),
     }
-    if train:
-        results["train"] = _run_train_bench(60, 40)
-    _write_bench(out, results)
-    from agentft.bench import summary_markdown
-    from agentft.io import write_text_atomic
-
-    write_text_atomic(out.with_suffix(".md"), summary_markdown(results))
+    for name, run in runs.items():
+        if name != "train" or train:
+            _write_bench(out.parent / f"{name}.json", {name: run()})
+    _collect_bench(out.parent, out)
 
 
 def _run_router_bench(config: Path, steps: list[Path]) -> dict:
@@ -330,6 +330,10 @@ def bench_summary_cmd(
 ) -> None:
     """Collect the latest per-benchmark records (dataset.json, router.json, serve.json, train.json) into one JSON
     file and its markdown summary, without rerunning them; each record keeps the machine it was measured on."""
+    _collect_bench(folder, out)
+
+
+def _collect_bench(folder: Path, out: Path) -> None:
     import json
 
     from agentft.bench import summary_markdown

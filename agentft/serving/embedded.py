@@ -42,6 +42,7 @@ class EmbeddedBackend:
         self.max_string_length = max_string_length  # bound unbounded strings under constraints
         self._grammars: Any = None
         self._stop_ids = stop_token_ids(tokenizer)
+        self.mask_seconds = 0.0  # time spent computing grammar masks, all runs (`agentft bench serve` reads it)
 
     @classmethod
     def load(
@@ -139,7 +140,19 @@ class EmbeddedBackend:
             # e.g. outlines_core rejects some valid structures (a bare {"minimum": 20}); llguidance takes them
             schema = constraint_schema(requests[0].schema, DEFAULT_GRAMMAR, self.max_string_length)
             processor = self._grammars.processor(DEFAULT_GRAMMAR, schema)
-        return self._run(requests, self._check_adapters(requests), LogitsProcessorList([processor]))
+        return self._run(requests, self._check_adapters(requests), LogitsProcessorList([self._timed(processor)]))
+
+    def _timed(self, processor: Any) -> Any:
+        """The grammar's logits processor, its time added to `mask_seconds` (one call per decode step)."""
+
+        def masked(input_ids: Any, scores: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return processor(input_ids, scores)
+            finally:
+                self.mask_seconds += time.perf_counter() - started
+
+        return masked
 
     def _run(
         self, requests: list[GenerationRequest], wanted: set[str | None], logits_processor: Any = None
