@@ -195,7 +195,7 @@ def bench_router_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/router.json"),
     config: Annotated[Path, typer.Option(help="Router config.")] = Path("router/config.yaml"),
     steps: Annotated[
-        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: the three in router/).")
+        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: the four in router/).")
     ] = None,
 ) -> None:
     """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the
