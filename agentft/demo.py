@@ -119,7 +119,8 @@ def run_agent(out: Path, base: str, console: Console) -> None:
     console.rule("4. agent loop: routed adapter → constrained call → validation → executor")
     trace = out / "agent_trace.jsonl"
     trace.unlink(missing_ok=True)
-    agent = build_agent(base, out / "router", out / "adapters", Path("schemas"), out / "workspace", 3, trace)
+    # two steps per task: enough to show a tool result fed back, and keeps `make demo` under 20 minutes on 2 cores
+    agent = build_agent(base, out / "router", out / "adapters", Path("schemas"), out / "workspace", 2, trace)
     for task in AGENT_TASKS:
         messages, traces = agent.run(task)
         print_trace(traces, task)
