@@ -166,7 +166,10 @@ HELD_OUT_STEPS = [
     Path("router/eval_steps.jsonl"),
     Path("router/fresh_steps.jsonl"),
     Path("router/holdout_steps.jsonl"),
-    Path("router/blind_steps.jsonl"),  # written last, scored once with the final configuration
+    Path("router/blind_steps.jsonl"),  # written after the others; its errors then shaped the split encoder
+    Path("router/sealed_steps.jsonl"),  # written before the split encoder and the last written steps; its score then
+    # chose among runtimes and data mixes
+    Path("router/sealed2_steps.jsonl"),  # written before the final configuration was scored, scored once
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -195,7 +198,7 @@ def bench_router_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/router.json"),
     config: Annotated[Path, typer.Option(help="Router config.")] = Path("router/config.yaml"),
     steps: Annotated[
-        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: the four in router/).")
+        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: all in router/).")
     ] = None,
 ) -> None:
     """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the

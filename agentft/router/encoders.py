@@ -13,6 +13,9 @@ import numpy as np
 from agentft.errors import AgentftError
 from agentft.router.router_config import EMBEDDED_ENCODER, EncoderSettings, FinetuneSettings
 
+# How `step_text` joins the latest tool result to the request; the request/result split keys on it
+RESULT_MARKER = "Tool result:"
+
 
 class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
@@ -29,7 +32,7 @@ class SentenceTransformerEncoder:
     def __init__(self, settings: EncoderSettings):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub; never reach for one
         from sentence_transformers import SentenceTransformer
-        from sentence_transformers.models import StaticEmbedding
+        from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
         path = _embedded_minilm() if settings.model == EMBEDDED_ENCODER else settings.model
         self.model = SentenceTransformer(path, device="cpu", trust_remote_code=False)
@@ -41,11 +44,20 @@ class SentenceTransformerEncoder:
             static = StaticEmbedding.from_distillation(path, device="cpu", pca_dims=settings.static_dims)
             self.model = SentenceTransformer(modules=[static], device="cpu")
             self.derived = True
-        if not isinstance(self.model[0], StaticEmbedding):  # static embeddings have no attention window to cap
+        self.transformer = not isinstance(self.model[0], StaticEmbedding)
+        if self.transformer:  # static embeddings have no attention window to cap
             self.model.max_seq_length = settings.max_length
         self.batch_size = settings.batch_size
+        self.runtime = settings.runtime
+        self._onnx: Any = None  # built on first use, i.e. after any fine-tuning
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        if self.runtime != "torch" and self.transformer:
+            if self._onnx is None:
+                from agentft.router.onnx_encoder import OnnxTransformer
+
+                self._onnx = OnnxTransformer(self.model, quantize=self.runtime == "onnx-int8")
+            return self._onnx.encode(texts, self.batch_size)
         return self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -77,6 +89,7 @@ class SentenceTransformerEncoder:
             SentenceTransformerTrainer(model=self.model, args=args, train_dataset=data, loss=loss).train()
         self.model.eval()
         self.derived = True
+        self._onnx = None  # the weights changed: export them again
 
     def save(self, folder: Path) -> None:
         self.model.save(str(folder), safe_serialization=True)
@@ -88,6 +101,8 @@ class HiddenStateEncoder:
     def __init__(self, settings: EncoderSettings):
         from agentft.models import load_model, load_tokenizer, resolve_base_model
 
+        if settings.runtime != "torch":
+            raise AgentftError(f"encoder.runtime {settings.runtime} applies to sentence-transformers encoders only")
         path = resolve_base_model(settings.model)
         self.tokenizer = load_tokenizer(path)
         self.tokenizer.padding_side = "right"
@@ -114,6 +129,30 @@ class HiddenStateEncoder:
         return np.concatenate(out)
 
 
+class RequestAndResult:
+    """The request and the latest tool result embedded separately, side by side, plus a has-result flag.
+
+    Mean-pooled into one vector, a long tool result drowns the request, and an instruction planted in a result reads
+    like the user's own (`agentft bench router`: blind held-out steps 93.3% -> 98.3%). Each distinct piece is
+    encoded once per call, so a request repeated over the steps of a task costs one encoding."""
+
+    def __init__(self, encoder: Encoder):
+        self.encoder = encoder
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        pairs = [[part.strip() for part in text.partition(RESULT_MARKER)[::2]] for text in texts]
+        pieces = list(dict.fromkeys(piece for pair in pairs for piece in pair if piece))
+        encoded = self.encoder.encode(pieces or [""])  # all texts empty: one call just for the width
+        vectors = dict(zip(pieces, encoded[: len(pieces)], strict=True))
+        zero = np.zeros(encoded.shape[1], dtype=encoded.dtype)
+        return np.stack(
+            [
+                np.concatenate([vectors.get(request, zero), vectors.get(result, zero), [float(bool(result))]])
+                for request, result in pairs
+            ]
+        ).astype(np.float32)
+
+
 class LexicalAugmented:
     """An encoder's embedding followed by L2-normalized hashed word 1-2-grams (scikit-learn's HashingVectorizer)."""
 
@@ -136,11 +175,14 @@ ENCODERS = {
 
 
 def make_encoder(settings: EncoderSettings) -> Encoder:
-    encoder = ENCODERS[settings.kind](settings)
+    encoder: Encoder = ENCODERS[settings.kind](settings)
+    if settings.split_tool_result:
+        encoder = RequestAndResult(encoder)
     return LexicalAugmented(encoder, settings.lexical_features) if settings.lexical_features else encoder
 
 
 def sentence_encoder(encoder: Encoder) -> SentenceTransformerEncoder | None:
     """The sentence-transformers model inside an encoder, if any (fine-tuning needs one; saving a derived one)."""
-    inner = encoder.encoder if isinstance(encoder, LexicalAugmented) else encoder
-    return inner if isinstance(inner, SentenceTransformerEncoder) else None
+    while isinstance(encoder, (LexicalAugmented, RequestAndResult)):
+        encoder = encoder.encoder
+    return encoder if isinstance(encoder, SentenceTransformerEncoder) else None

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from agentft.errors import AgentftError
-from agentft.router.encoders import Encoder, make_encoder, sentence_encoder
+from agentft.router.encoders import RESULT_MARKER, Encoder, make_encoder, sentence_encoder
 from agentft.router.router_config import EncoderSettings
 
 MAX_RESULT_CHARS = 400
@@ -22,7 +22,7 @@ def step_text(messages: list[dict[str, Any]]) -> str:
     user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
     text = (user or {}).get("content") or ""
     if messages and messages[-1].get("role") == "tool":
-        text = f"{text}\nTool result: {(messages[-1].get('content') or '')[:MAX_RESULT_CHARS]}"
+        text = f"{text}\n{RESULT_MARKER} {(messages[-1].get('content') or '')[:MAX_RESULT_CHARS]}"
     return text
 
 

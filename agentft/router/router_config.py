@@ -24,7 +24,12 @@ class EncoderSettings(_Strict):
     model: str = EMBEDDED_ENCODER
     batch_size: int = Field(64, ge=1)
     max_length: int = Field(256, ge=8)
+    # how a transformer encoder runs: PyTorch, or ONNX Runtime (same embeddings, ~2.5x faster on CPU), or ONNX Runtime
+    # with int8 weights (~5x); the graph is exported once per weights and cached (static embeddings ignore this)
+    runtime: Literal["torch", "onnx", "onnx-int8"] = "torch"
     static_dims: int = Field(256, ge=8)  # PCA dimensions of distilled static embeddings
+    # embed the request and the latest tool result separately (side by side) instead of as one text
+    split_tool_result: bool = True
     # > 0: append this many hashed word 1-2-gram features (no vocabulary to store) to the embedding, so the head also
     # sees literal cues ("Tool result: 8 hits", "IGNORE PREVIOUS INSTRUCTIONS") that mean pooling blurs
     lexical_features: int = Field(0, ge=0)
