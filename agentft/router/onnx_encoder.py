@@ -116,7 +116,6 @@ class OnnxTransformer:
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = [node.name for node in self.session.get_inputs()]
         self.quantized = quantize
-        self.path = path
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch
