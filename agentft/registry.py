@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,16 @@ def registry_root(root: str | Path | None = None) -> Path:
 class AdapterRegistry:
     def __init__(self, root: str | Path | None = None):
         self.root = registry_root(root)
+
+    def base_result(self, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A result of the bare base model, kept beside the registry: it depends only on the key (base, cases,
+        budget), so every later job on the same base reuses it instead of decoding it again."""
+        path = self.root / ".base_results.json"
+        cache = json.loads(path.read_text()) if path.is_file() else {}
+        if key not in cache:
+            cache[key] = compute()
+            write_json_atomic(path, cache)
+        return cache[key]
 
     def versions(self, name: str) -> list[AdapterEntry]:
         folder = self.root / name

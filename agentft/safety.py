@@ -10,7 +10,6 @@ The gate rejects an adapter whose score falls more than `margin` below the base 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentft.errors import AgentftError, json_path
-from agentft.io import iter_jsonl, sha256_file, write_json_atomic
+from agentft.io import iter_jsonl, sha256_file
 from agentft.serving.protocol import Backend, Completion, GenerationRequest, SamplingParams
 
 DEFAULT_SUITE = "datasets/safety/v1/suite.jsonl"
@@ -107,19 +106,12 @@ def safety_gate(ctx: Any, model: Any, info: dict[str, Any]) -> None:
         return
     cases = load_suite(settings.suite)
     backend = EmbeddedBackend(model, ctx.tokenizer, batch_size=ctx.config.eval.batch_size)
-    # The base's score depends only on (base, suite, budget): cache it beside the registry for later jobs.
-    cache_path = Path(ctx.config.registry) / ".safety_base_cache.json"
-    key = f"{ctx.base_path}|{sha256_file(settings.suite)}|{settings.max_new_tokens}"
-    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
-    if key not in cache:
-        cache[key] = run_suite(backend, cases, None, settings.max_new_tokens)
-        write_json_atomic(cache_path, cache)
-    base = cache[key]
+    registry = AdapterRegistry(ctx.config.registry)
+    key = f"safety|{ctx.base_path}|{sha256_file(settings.suite)}|{settings.max_new_tokens}"
+    base = registry.base_result(key, lambda: run_suite(backend, cases, None, settings.max_new_tokens))
     adapter = run_suite(backend, cases, ADAPTER_NAME, settings.max_new_tokens)
     baselines = {"base": base["score"]}
-    previous = next(
-        (e for e in reversed(AdapterRegistry(ctx.config.registry).versions(ctx.config.name)) if e.status == "ok"), None
-    )
+    previous = next((e for e in reversed(registry.versions(ctx.config.name)) if e.status == "ok"), None)
     if previous is not None and "safety" in previous.info:
         baselines[f"previous version {previous.ref}"] = previous.info["safety"]["adapter"]["score"]
     accepted, reason = gate_verdict(adapter["score"], baselines, settings.margin)

@@ -89,8 +89,14 @@ def test_sft_job_writes_adapter_curves_eval_card_and_registers(train_overrides, 
     assert manifest_sha and manifest_sha in card and "## Safety gate" in card
     assert entry.info["safety"]["accepted"] is True
     assert entry.info["training"]["train_tokens"] > 0
+    cache = tmp_path / "registry" / ".base_results.json"
+    assert len(json.loads(cache.read_text())) == 4  # three eval suites and the safety suite, for the bare base
+    written = cache.stat().st_mtime_ns
     second = _job(train_overrides)
     assert second.ref == "tiny@v2"
+    assert cache.stat().st_mtime_ns == written  # the second job on this base decoded none of the base's cases
+    assert json.loads((second.path / "eval.json").read_text())["base"] == evaluation["base"]
+    assert second.info["safety"]["base"] == entry.info["safety"]["base"]
     assert [e.ref for e in AdapterRegistry(tmp_path / "registry").list()] == ["tiny@v1", "tiny@v2"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -53,7 +54,7 @@ def _throughput(records: list[dict[str, Any]], seconds: float) -> dict[str, Any]
 
 def evaluate_adapter(ctx: TrainContext, model: Any) -> dict[str, Any]:
     """Base (adapter disabled) vs the new adapter on the dataset's held-out splits and BFCL, one loaded model."""
-    from agentft.evaluation import build_suites, evaluate
+    from agentft.evaluation import BASE_LABEL, build_suites, evaluate
     from agentft.serving.embedded import EmbeddedBackend
 
     settings = ctx.config.eval
@@ -69,7 +70,15 @@ def evaluate_adapter(ctx: TrainContext, model: Any) -> dict[str, Any]:
     )
     model.eval()
     backend = EmbeddedBackend(model, ctx.tokenizer, batch_size=settings.batch_size)
-    return evaluate(backend, suites, [None, ADAPTER_NAME])
+    registry = AdapterRegistry(ctx.config.registry)
+    base = {}
+    for suite, cases in suites.items():  # e.g. the same BFCL cases for every adapter trained on this base
+        key = f"eval|{ctx.base_path}|{settings.batch_size}|{hashlib.sha256(repr(cases).encode()).hexdigest()}"
+        base[suite] = registry.base_result(key, lambda suite=suite: evaluate(backend, {suite: suites[suite]}, [None]))
+    return {
+        BASE_LABEL: {suite: result[BASE_LABEL][suite] for suite, result in base.items()},
+        **evaluate(backend, suites, [ADAPTER_NAME]),
+    }
 
 
 def adapter_card(config: TrainConfig, info: dict[str, Any]) -> str:
