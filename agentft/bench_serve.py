@@ -204,7 +204,7 @@ def bench_router(
         results["encoders"][name] = {
             "train_seconds": round(train_s, 2),
             "training_steps": router.info["steps"],
-            "accuracy_per_file": {name: evaluate_router(router, rows, 1)["accuracy"] for name, rows in sets.items()},
+            "accuracy_per_file": {stem: evaluate_router(router, rows, 1)["accuracy"] for stem, rows in sets.items()},
             **{k: report[k] for k in ("n", "accuracy", "fallbacks", "per_class", "confusion", "latency_ms", "errors")},
         }
     results["goal"] = {"accuracy": 0.99, "p50_ms": 2.0}

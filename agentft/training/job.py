@@ -74,11 +74,10 @@ def evaluate_adapter(ctx: TrainContext, model: Any) -> dict[str, Any]:
     base = {}
     for suite, cases in suites.items():  # e.g. the same BFCL cases for every adapter trained on this base
         key = f"eval|{ctx.base_path}|{settings.batch_size}|{hashlib.sha256(repr(cases).encode()).hexdigest()}"
-        base[suite] = registry.base_result(key, lambda suite=suite: evaluate(backend, {suite: suites[suite]}, [None]))
-    return {
-        BASE_LABEL: {suite: result[BASE_LABEL][suite] for suite, result in base.items()},
-        **evaluate(backend, suites, [ADAPTER_NAME]),
-    }
+        base[suite] = registry.base_result(
+            key, lambda suite=suite, cases=cases: evaluate(backend, {suite: cases}, [None])[BASE_LABEL][suite]
+        )
+    return {BASE_LABEL: base, **evaluate(backend, suites, [ADAPTER_NAME])}
 
 
 def adapter_card(config: TrainConfig, info: dict[str, Any]) -> str:
