@@ -85,7 +85,7 @@ def test_onnx_runtime_encodes_like_torch(tmp_path, monkeypatch, runtime):
     encoder = SentenceTransformerEncoder(EncoderSettings(batch_size=3, runtime=runtime))
     got = encoder.encode(texts)
     cosine = (expected * got).sum(axis=1)
-    assert got.shape == expected.shape and cosine.min() > (0.9999 if runtime == "onnx" else 0.9)
+    assert got.shape == expected.shape and cosine.min() > (0.9999 if runtime == "onnx" else 0.98)
     assert (expected @ got.T).argmax(axis=1).tolist() == list(range(len(texts)))  # each nearest its own text
     alone = np.vstack([encoder.encode([text]) for text in texts[:3]])
     assert np.allclose(alone, got[:3], atol=1e-5)  # a text's embedding does not depend on its batchmates
