@@ -170,7 +170,8 @@ HELD_OUT_STEPS = [
     Path("router/sealed_steps.jsonl"),  # written before the split encoder and the last written steps; its score then
     # chose among runtimes and data mixes
     Path("router/sealed2_steps.jsonl"),  # written before the ONNX runtime was chosen; its errors guided more steps
-    Path("router/sealed3_steps.jsonl"),  # written before those steps, scored once with the final configuration
+    Path("router/sealed3_steps.jsonl"),  # written before those steps; its errors then guided more steps
+    Path("router/sealed4_steps.jsonl"),  # written before the fused int8 graph and everything after it
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
