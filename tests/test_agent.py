@@ -29,7 +29,8 @@ SKILLS = {"code": "code_tools.json", "retrieval": "retrieval_tools.json", "safet
 
 @pytest.fixture(scope="module")
 def router():
-    config = load_router_config(ROOT / "router" / "config.yaml", [f"data.steps=[{ROOT / 'router' / 'steps.jsonl'}]"])
+    steps = ROOT / "router" / "steps.jsonl"
+    config = load_router_config(ROOT / "router" / "config.yaml", [f"data.steps=[{steps}]", "finetune=null"])
     config = config.model_copy(update={"data": config.data.model_copy(update={"datasets": {}})})
     return train_router(config, log=lambda _: None)
 

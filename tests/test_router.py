@@ -20,8 +20,9 @@ from agentft.router.router_trainer import evaluate_router, load_steps, train_rou
 
 @pytest.fixture(scope="module")
 def router(tmp_path_factory) -> Router:
-    """Trained on the hand-written steps only (no dataset-derived queries): a few seconds."""
-    config = load_router_config(ROOT / "router" / "config.yaml", [f"data.steps=[{ROOT / 'router' / 'steps.jsonl'}]"])
+    """Trained on the templated steps only (no dataset-derived queries), encoder frozen: a few seconds."""
+    steps = ROOT / "router" / "steps.jsonl"
+    config = load_router_config(ROOT / "router" / "config.yaml", [f"data.steps=[{steps}]", "finetune=null"])
     config = config.model_copy(update={"data": config.data.model_copy(update={"datasets": {}})})
     return train_router(config, log=lambda _: None)
 
@@ -105,7 +106,8 @@ def test_bad_steps_file_names_the_line(tmp_path):
 def test_router_cli_train_predict_eval(tmp_path):
     out = tmp_path / "router"
     steps = ROOT / "router" / "steps.jsonl"
-    trained = run_cli("router", "train", "--set", f"data.steps=[{steps}]", "--set", "data.datasets={}", "-o", out)
+    overrides = ["--set", f"data.steps=[{steps}]", "--set", "data.datasets={}", "--set", "finetune=null"]
+    trained = run_cli("router", "train", *overrides, "-o", out)
     assert trained.returncode == 0, trained.stderr
     (tmp_path / "in.jsonl").write_text(
         '{"text": "Search the docs for the refund policy."}\n{"text": "lint src/app.py"}\n'
@@ -124,22 +126,37 @@ def test_router_cli_train_predict_eval(tmp_path):
 @pytest.mark.parametrize(
     "derive",
     [
-        pytest.param(["finetune.epochs=1", "finetune.batch_size=32"], id="finetuned"),
-        pytest.param(["encoder.kind=static", "encoder.static_dims=64", "encoder.lexical_features=256"], id="static"),
+        pytest.param(["finetune.epochs=3"], id="finetuned"),
+        pytest.param(
+            ["encoder.kind=static", "encoder.static_dims=64", "encoder.lexical_features=256", "finetune=null"],
+            id="static",
+        ),
     ],
 )
-def test_derived_encoder_travels_with_the_router(tmp_path, derive):
-    """A tuned (SetFit-style) or distilled (Model2Vec) encoder differs from the packaged one; the router folder
-    carries it and reloads to the same routes."""
+def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
+    """A tuned or distilled (Model2Vec) encoder differs from the packaged one; the router folder carries it and
+    reloads to the same routes. Tuning pulls each adapter's steps together and away from the other adapters'."""
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
-    rows = load_steps(ROOT / "router" / "steps.jsonl")[:96]
+    monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))  # tuned weights: a graph of their own
+    rng = np.random.default_rng(0)
+    rows = [load_steps(ROOT / "router" / "steps.jsonl")[i] for i in rng.permutation(1228)[:96]]
     steps = tmp_path / "steps.jsonl"
     steps.write_text("".join(json.dumps(r) + "\n" for r in rows))
     overrides = [f"data.steps=[{steps}]", "data.datasets={}", *derive]
     router = train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
     static = derive[0] == "encoder.kind=static"
     assert (router.info["finetune_seconds"] > 0) is not static
+    if not static:
+        labels = np.array([r["adapter"] for r in rows])
+        same = labels[:, None] == labels[None, :]
+
+        def separation(encoder: SentenceTransformerEncoder) -> float:
+            x = encoder.encode([r["text"] for r in rows])
+            return float((x @ x.T)[same].mean() - (x @ x.T)[~same].mean())
+
+        packaged = SentenceTransformerEncoder(EncoderSettings(runtime="onnx-int8"))
+        assert separation(sentence_encoder(router.encoder)) > separation(packaged) + 0.03
     router.save(tmp_path / "r")
     assert json.loads((tmp_path / "r" / "router.json").read_text())["encoder"]["model"] == "encoder"
     assert list((tmp_path / "r" / "encoder").rglob("*.safetensors"))

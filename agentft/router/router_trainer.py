@@ -13,7 +13,7 @@ import numpy as np
 
 from agentft.errors import AgentftError
 from agentft.io import iter_jsonl
-from agentft.router.encoders import make_encoder, sentence_encoder
+from agentft.router.encoders import make_encoder, sentence_encoder, split_step
 from agentft.router.router import Router
 from agentft.router.router_config import RouterConfig
 
@@ -96,9 +96,8 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
         tunable = sentence_encoder(encoder)
         if tunable is None:
             raise AgentftError("router fine-tuning needs a sentence-transformers or static encoder")
-        tunable.finetune(
-            [r["text"] for r in fit_rows], [index[r["adapter"]] for r in fit_rows], config.finetune, config.seed
-        )
+        pairs = [split_step(r["text"]) if config.encoder.split_tool_result else (r["text"], "") for r in fit_rows]
+        tunable.finetune(pairs, [index[r["adapter"]] for r in fit_rows], config.finetune, config.seed)
         finetune_s = time.perf_counter() - started
     started = time.perf_counter()
     x_fit = encoder.encode([r["text"] for r in fit_rows])
