@@ -73,9 +73,7 @@ class SentenceTransformerEncoder:
             show_progress_bar=False,
         )
 
-    def finetune(
-        self, pairs: list[tuple[str, str]], labels: list[int], settings: FinetuneSettings, seed: int
-    ) -> None:
+    def finetune(self, pairs: list[tuple[str, str]], labels: list[int], settings: FinetuneSettings, seed: int) -> None:
         """Tune the encoder to tell the adapters apart: sentence-transformers' trainer with its `SoftmaxLoss` over
         (request, tool result) pairs — the two embeddings side by side, as the router's head sees them, into a
         linear classifier trained with them. The classifier is dropped afterwards; the router fits its own head on
@@ -85,12 +83,11 @@ class SentenceTransformerEncoder:
         import torch
         from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
         from sentence_transformers.sentence_transformer import losses
+        from transformers import PrinterCallback
 
         from datasets import Dataset
 
-        data = Dataset.from_dict(
-            {"request": [p[0] for p in pairs], "result": [p[1] for p in pairs], "label": labels}
-        )
+        data = Dataset.from_dict({"request": [p[0] for p in pairs], "result": [p[1] for p in pairs], "label": labels})
         cross_entropy = torch.nn.CrossEntropyLoss()
         loss = losses.SoftmaxLoss(
             self.model,
@@ -123,6 +120,7 @@ class SentenceTransformerEncoder:
             trainer = SentenceTransformerTrainer(
                 model=self.model, args=args, train_dataset=data, loss=loss, optimizers=(optimizer, None)
             )
+            trainer.remove_callback(PrinterCallback)  # without a progress bar it prints the final metrics dict
             trainer.train()
         self.model.eval()
         self.derived = True
