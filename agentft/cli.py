@@ -171,7 +171,8 @@ HELD_OUT_STEPS = [
     # chose among runtimes and data mixes
     Path("router/sealed2_steps.jsonl"),  # written before the ONNX runtime was chosen; its errors guided more steps
     Path("router/sealed3_steps.jsonl"),  # written before those steps; its errors then guided more steps
-    Path("router/sealed4_steps.jsonl"),  # written before any accuracy change of its session; scored once first
+    Path("router/sealed4_steps.jsonl"),  # written before the encoder was tuned; scored frozen, then tuned
+    Path("router/sealed5_steps.jsonl"),  # written after that, before the training steps that followed
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
