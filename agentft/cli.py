@@ -173,6 +173,7 @@ HELD_OUT_STEPS = [
     Path("router/sealed3_steps.jsonl"),  # written before those steps; its errors then guided more steps
     Path("router/sealed4_steps.jsonl"),  # written before the encoder was tuned; scored frozen, then tuned
     Path("router/sealed5_steps.jsonl"),  # written after that, before the training steps that followed
+    Path("router/sealed6_steps.jsonl"),  # written after those, before the next ones
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
