@@ -170,3 +170,20 @@ def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
     assert isinstance(inner.model[0], StaticEmbedding) is static
     if static:
         assert inner.model.encode(["x"]).shape == (1, 64)
+
+
+def test_tuned_router_is_reproducible(tmp_path):
+    """Same config and seed, same router, whatever the process did with its random generators before."""
+    import random
+
+    import torch
+
+    steps = tmp_path / "steps.jsonl"
+    steps.write_text("".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "steps.jsonl")[::25]))
+    overrides = [f"data.steps=[{steps}]", "data.datasets={}", "encoder.runtime=torch", "finetune.epochs=1"]
+    config = load_router_config(ROOT / "router" / "config.yaml", overrides)
+    weights = []
+    for draws in (1, 2):
+        torch.rand(draws), random.random()  # other work in the process moves the global generators
+        weights.append(train_router(config, log=lambda _: None).weights)
+    assert np.array_equal(weights[0], weights[1])

@@ -83,10 +83,11 @@ class SentenceTransformerEncoder:
         import torch
         from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
         from sentence_transformers.sentence_transformer import losses
-        from transformers import PrinterCallback
+        from transformers import PrinterCallback, set_seed
 
         from datasets import Dataset
 
+        set_seed(seed)  # the classifier below is initialized before the trainer seeds anything: same seed, same router
         data = Dataset.from_dict({"request": [p[0] for p in pairs], "result": [p[1] for p in pairs], "label": labels})
         cross_entropy = torch.nn.CrossEntropyLoss()
         loss = losses.SoftmaxLoss(
