@@ -48,3 +48,30 @@ def test_bench_summary_collects_the_records(tmp_path):
         assert f"| {encoder} |" in markdown
     empty = run_cli("bench", "summary", "--folder", tmp_path / "none", "-o", tmp_path / "x.json")
     assert empty.returncode == 2 and "no benchmark records" in empty.stderr and "Traceback" not in empty.stderr
+
+
+@pytest.mark.slow
+def test_router_benchmark_scores_each_variant_and_the_config_on_pytorch(tmp_path, monkeypatch):
+    """The config's router is trained once and scored on ONNX Runtime and, with the same weights, on PyTorch; the
+    frozen variant beside it; each held-out file gets its own accuracy, and latency is measured."""
+    pytest.importorskip("sentence_transformers")
+    from agentft.bench_serve import bench_router
+
+    monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))  # tuned weights export a graph of their own
+    steps = tmp_path / "steps.jsonl"
+    steps.write_text("".join((ROOT / "router" / "steps.jsonl").read_text().splitlines(keepends=True)[::10]))
+    config = tmp_path / "router.yaml"
+    config.write_text(
+        f"encoder: {{runtime: onnx-int8}}\ndata: {{steps: [{steps}], datasets: {{}}}}\nfinetune: {{epochs: 1}}\n"
+    )
+    held_out = [ROOT / "router" / "eval_steps.jsonl", ROOT / "router" / "sealed6_steps.jsonl"]
+    result = bench_router(config, held_out, ("config", "frozen"))
+    model = "sentence-transformers:all-MiniLM-L6-v2"
+    tuned, on_torch, frozen = (f"{model} tuned (onnx-int8)", f"{model} tuned (torch)", f"{model} (onnx-int8)")
+    assert list(result["encoders"]) == [tuned, on_torch, frozen]
+    for run in result["encoders"].values():
+        assert set(run["accuracy_per_file"]) == {"eval_steps", "sealed6_steps"} and run["n"] == 117 + 78
+        assert run["accuracy"] > 0.7 and 0 < run["latency_ms"]["single_p50"] <= run["latency_ms"]["single_p95"]
+    runs = result["encoders"]
+    assert abs(runs[tuned]["accuracy"] - runs[on_torch]["accuracy"]) <= 0.02  # same weights, int8 vs fp32
+    assert runs[on_torch]["train_seconds"] == runs[tuned]["train_seconds"]  # scored again, not trained again
