@@ -164,7 +164,7 @@ class OnnxTransformer:
         chunks = []
         for start in range(0, len(texts), batch_size):
             encodings = self.tokenizer.encode_batch([texts[i] for i in order[start : start + batch_size]])
-            batch = {name: np.array([getattr(e, TOKENIZER_FIELDS[name]) for e in encodings]) for name in self.inputs}
+            batch = {n: np.array([getattr(e, TOKENIZER_FIELDS[n]) for e in encodings], np.int64) for n in self.inputs}
             tokens = self.session.run(None, batch)[0]
             features = {
                 "token_embeddings": torch.from_numpy(tokens),
