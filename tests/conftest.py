@@ -23,6 +23,15 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+def train_frozen_router():
+    """The router trained on the templated steps only (no dataset-derived queries), encoder frozen: a few seconds."""
+    from agentft.router.router_config import load_router_config
+    from agentft.router.router_trainer import train_router
+
+    overrides = [f"data.steps=[{ROOT / 'router' / 'steps.jsonl'}]", "data.datasets={}", "finetune=null"]
+    return train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 

@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("outlines")
 pytest.importorskip("sentence_transformers")
 
-from conftest import ROOT, read_jsonl  # noqa: E402
+from conftest import ROOT, read_jsonl, train_frozen_router  # noqa: E402
 
 from agentft.agent import Agent  # noqa: E402
 from agentft.agent.agent import CLARIFY, ROUTING_FAILED  # noqa: E402
@@ -19,8 +19,6 @@ from agentft.agent.executors import (  # noqa: E402
     redact_pii,
 )
 from agentft.router.router import Route  # noqa: E402
-from agentft.router.router_config import load_router_config  # noqa: E402
-from agentft.router.router_trainer import train_router  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
 from agentft.tools import load_tools  # noqa: E402
 
@@ -29,10 +27,7 @@ SKILLS = {"code": "code_tools.json", "retrieval": "retrieval_tools.json", "safet
 
 @pytest.fixture(scope="module")
 def router():
-    steps = ROOT / "router" / "steps.jsonl"
-    config = load_router_config(ROOT / "router" / "config.yaml", [f"data.steps=[{steps}]", "finetune=null"])
-    config = config.model_copy(update={"data": config.data.model_copy(update={"datasets": {}})})
-    return train_router(config, log=lambda _: None)
+    return train_frozen_router()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("sentence_transformers")
 
-from conftest import ROOT, read_jsonl, run_cli  # noqa: E402
+from conftest import ROOT, read_jsonl, run_cli, train_frozen_router  # noqa: E402
 
 from agentft.errors import AgentftError  # noqa: E402
 from agentft.router import Router, step_text  # noqa: E402
@@ -20,11 +20,7 @@ from agentft.router.router_trainer import evaluate_router, load_steps, train_rou
 
 @pytest.fixture(scope="module")
 def router(tmp_path_factory) -> Router:
-    """Trained on the templated steps only (no dataset-derived queries), encoder frozen: a few seconds."""
-    steps = ROOT / "router" / "steps.jsonl"
-    config = load_router_config(ROOT / "router" / "config.yaml", [f"data.steps=[{steps}]", "finetune=null"])
-    config = config.model_copy(update={"data": config.data.model_copy(update={"datasets": {}})})
-    return train_router(config, log=lambda _: None)
+    return train_frozen_router()
 
 
 def test_router_generalizes_to_held_out_steps(router):
@@ -139,8 +135,8 @@ def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
     monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))  # tuned weights: a graph of their own
-    rng = np.random.default_rng(0)
-    rows = [load_steps(ROOT / "router" / "steps.jsonl")[i] for i in rng.permutation(1228)[:96]]
+    templated = load_steps(ROOT / "router" / "steps.jsonl")
+    rows = [templated[i] for i in np.random.default_rng(0).permutation(len(templated))[:96]]
     steps = tmp_path / "steps.jsonl"
     steps.write_text("".join(json.dumps(r) + "\n" for r in rows))
     overrides = [f"data.steps=[{steps}]", "data.datasets={}", *derive]
@@ -153,7 +149,8 @@ def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
 
         def separation(encoder: SentenceTransformerEncoder) -> float:
             x = encoder.encode([r["text"] for r in rows])
-            return float((x @ x.T)[same].mean() - (x @ x.T)[~same].mean())
+            similarity = x @ x.T
+            return float(similarity[same].mean() - similarity[~same].mean())
 
         packaged = SentenceTransformerEncoder(EncoderSettings(runtime="onnx-int8"))
         assert separation(sentence_encoder(router.encoder)) > separation(packaged) + 0.03
