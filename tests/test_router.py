@@ -38,6 +38,17 @@ def test_save_load_roundtrip_gives_identical_predictions(router, tmp_path):
     assert [r.to_json() for r in loaded.predict(texts)] == [r.to_json() for r in router.predict(texts)]
 
 
+def test_head_and_encoder_of_another_layout_is_a_clear_error(router, tmp_path):
+    """A router saved by an agentft whose encoder layout differed (here: no request/result split) must not crash in
+    numpy's matmul: the error names the folder and says to retrain."""
+    router.save(tmp_path / "r")
+    meta = json.loads((tmp_path / "r" / "router.json").read_text())
+    meta["encoder"]["split_tool_result"] = False
+    (tmp_path / "r" / "router.json").write_text(json.dumps(meta))
+    with pytest.raises(AgentftError, match=r"/r: the router's head expects 769 features, its encoder gives 384"):
+        Router.load(tmp_path / "r").predict(["Run the tests."])
+
+
 def test_calibrated_scores_are_probabilities(router):
     (route,) = router.predict(["Fix the failing unit test in tests/test_db.py"])
     assert route.adapter == "code"

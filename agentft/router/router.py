@@ -53,6 +53,7 @@ class Router:
     encoder_settings: EncoderSettings
     info: dict[str, Any] = field(default_factory=dict)
     encoder: Encoder | None = None
+    folder: Path | None = None  # where it was loaded from, for error messages
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         logits = (embeddings @ self.weights.T + self.bias) / self.temperature
@@ -68,7 +69,14 @@ class Router:
     def predict(self, texts: list[str]) -> list[Route]:
         if not texts:
             return []
-        probs = self.probabilities(self._encoder().encode(texts))
+        embeddings = self._encoder().encode(texts)
+        if embeddings.shape[1] != self.weights.shape[1]:  # e.g. a router saved by an agentft with another layout
+            raise AgentftError(
+                f"the router's head expects {self.weights.shape[1]} features, its encoder gives {embeddings.shape[1]};"
+                " retrain it with `agentft router train`",
+                file=self.folder,
+            )
+        probs = self.probabilities(embeddings)
         routes = []
         for row in probs:
             best = int(row.argmax())
@@ -134,5 +142,6 @@ class Router:
             "fallback": meta["fallback"],
             "encoder_settings": EncoderSettings(**encoder),
             "info": meta.get("info", {}),
+            "folder": folder,
         }
         return cls(**{**settings, **overrides})

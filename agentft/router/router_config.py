@@ -40,7 +40,7 @@ class FinetuneSettings(_Strict):
     loss over the request and tool-result embeddings) before the head is fit; the tuned encoder is saved with the
     router. `agentft bench router` compares it with the frozen encoder (`finetune: null`) side by side."""
 
-    epochs: float = Field(1.0, gt=0)
+    epochs: float = Field(3.0, gt=0)
     learning_rate: float = Field(5e-5, gt=0)  # the encoder's
     head_learning_rate: float = Field(1e-2, gt=0)  # the temporary classifier's, which starts from random weights
     batch_size: int = Field(16, ge=2)
