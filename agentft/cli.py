@@ -175,7 +175,8 @@ HELD_OUT_STEPS = [
     Path("router/sealed5_steps.jsonl"),  # written after that, before the training steps that followed
     Path("router/sealed6_steps.jsonl"),  # written after those, before the next ones
     Path("router/sealed7_steps.jsonl"),  # written before 3 tuning epochs were chosen; its errors were read then
-    Path("router/sealed8_steps.jsonl"),  # written after sealed7, scored before and after that choice only
+    Path("router/sealed8_steps.jsonl"),  # written before 162 more training steps; its score chose to add them
+    Path("router/sealed9_steps.jsonl"),  # written after that choice, scored once to judge it
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
