@@ -22,7 +22,7 @@ def router_train(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = DEFAULT_DIR,
     overrides: Annotated[list[str] | None, typer.Option("--set", help="Override a config key (key=value).")] = None,
 ) -> None:
-    """Fine-tune the encoder to classify the labeled steps (and the queries of the configured datasets; ~2 min on
+    """Fine-tune the encoder to classify the labeled steps (and the queries of the configured datasets; ~5 min on
     2 cores, `--set finetune=null` keeps it frozen), fit a logistic-regression head on their embeddings and
     calibrate its confidence on a held-out slice. Writes `head.safetensors`, `router.json` and the tuned encoder."""
     quiet_libraries()
