@@ -1,7 +1,8 @@
 """Regenerate router/steps.jsonl (training) and router/eval_steps.jsonl (held out) from the phrase banks below.
 
 Run from the repo root: `python router/make_steps.py`. The two files share no template and no filler word list, so
-the held-out accuracy measures generalization to steps the router never saw. Each line is
+the held-out accuracy measures generalization to steps the router never saw; generated training steps that
+paraphrase any held-out step (`near_copies`) are dropped. Each line is
 {"text": <step context>, "adapter": "code" | "retrieval" | "safety", "source": <which bank>}.
 Steps look like what an agent loop routes: first user requests, follow-ups after a tool result (the text then carries
 "Tool result: ..."), mixed requests, and safety steps (harmful asks, personal data to redact, injected instructions
@@ -301,14 +302,26 @@ def expand(bank: dict, rng: random.Random, per_template: int) -> list[str]:
 
 
 def main() -> None:
+    from agentft.cli import HELD_OUT_STEPS
+    from agentft.router.router_trainer import near_copies
+
+    splits = {}
     for split, per_template, name in (("train", 12, "steps.jsonl"), ("eval", 8, "eval_steps.jsonl")):
         rng = random.Random(f"{split}-0")  # one stream per split: growing the train bank leaves eval unchanged
         rows = []
         for adapter, bank in BANKS[split].items():
             rows += [{"text": t, "adapter": adapter, "source": f"{split}-bank"} for t in expand(bank, rng, per_template)]
         rng.shuffle(rows)
+        splits[name] = rows
+    # the held-out files written one by one later can land close to a template's output: such steps leave training
+    held_out = [r["text"] for r in splits["eval_steps.jsonl"]]
+    held_out += [json.loads(line)["text"] for path in HELD_OUT_STEPS if path.name != "eval_steps.jsonl"
+                 for line in path.open()]
+    paraphrases = {step for step, _, _ in near_copies([r["text"] for r in splits["steps.jsonl"]], held_out)}
+    splits["steps.jsonl"] = [r for r in splits["steps.jsonl"] if r["text"] not in paraphrases]
+    for name, rows in splits.items():
         (HERE / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
-        counts = {a: sum(r["adapter"] == a for r in rows) for a in BANKS[split]}
+        counts = {a: sum(r["adapter"] == a for r in rows) for a in BANKS["train"]}
         print(f"{name}: {len(rows)} steps {counts}")
 
 

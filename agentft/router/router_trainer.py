@@ -13,9 +13,11 @@ import numpy as np
 
 from agentft.errors import AgentftError
 from agentft.io import iter_jsonl
-from agentft.router.encoders import make_encoder, sentence_encoder, split_step
+from agentft.router.encoders import SentenceTransformerEncoder, make_encoder, sentence_encoder, split_step
 from agentft.router.router import Router
-from agentft.router.router_config import RouterConfig
+from agentft.router.router_config import EncoderSettings, RouterConfig
+
+NEAR_COPY_COSINE = 0.8  # frozen MiniLM cosine above which two steps count as one step paraphrased
 
 
 def load_steps(path: str | Path, *, labeled: bool = True) -> list[dict[str, Any]]:
@@ -54,6 +56,19 @@ def training_steps(config: RouterConfig) -> list[dict[str, Any]]:
         rows += dataset_steps(adapter, folder, config.data.max_per_dataset)
     unique = {r["text"]: r["adapter"] for r in rows}
     return [{"text": t, "adapter": a} for t, a in unique.items()]
+
+
+def near_copies(steps: list[str], held_out: list[str]) -> list[tuple[str, str, float]]:
+    """(training step, closest held-out step, cosine) for each training step that paraphrases a held-out one: with
+    such a step in training, a held-out file measures recall, not routing of steps never seen."""
+    encoder = SentenceTransformerEncoder(EncoderSettings())
+    similarity = encoder.encode(steps) @ encoder.encode(held_out).T
+    closest = similarity.argmax(axis=1)
+    return [
+        (step, held_out[j], float(similarity[i, j]))
+        for i, (step, j) in enumerate(zip(steps, closest, strict=True))
+        if similarity[i, j] > NEAR_COPY_COSINE
+    ]
 
 
 def _fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
