@@ -177,6 +177,9 @@ HELD_OUT_STEPS = [
     Path("router/sealed7_steps.jsonl"),  # written before 3 tuning epochs were chosen; its errors were read then
     Path("router/sealed8_steps.jsonl"),  # written before 162 more training steps; its score chose to add them
     Path("router/sealed9_steps.jsonl"),  # written after that choice, scored once to judge it
+    Path("router/sealed10_steps.jsonl"),  # written before the steps on the routes' borders (next two files)
+    Path("router/sealed11_steps.jsonl"),  # those borders; both scored before and once after those steps
+    Path("router/sealed12_steps.jsonl"),  # written after that, before the next change
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
