@@ -181,6 +181,7 @@ HELD_OUT_STEPS = [
     Path("router/sealed11_steps.jsonl"),  # those borders; both scored before and once after those steps
     Path("router/sealed12_steps.jsonl"),  # written after that, before the next change
     Path("router/sealed13_steps.jsonl"),  # half after a tool result: scored 93.6% once; its errors were read
+    Path("router/sealed14_steps.jsonl"),  # likewise, written before the tool-named follow-ups; scored before and after
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")

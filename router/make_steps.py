@@ -301,6 +301,19 @@ def expand(bank: dict, rng: random.Random, per_template: int) -> list[str]:
     return out
 
 
+# Tools whose output a follow-up step can carry. Agents often put the tool's name before its result; drawn regardless
+# of the step's adapter, so that a code tool's name never decides the route of what its result asks for.
+TOOL_NAMES = ["run_python", "execute_shell", "read_file", "write_file", "run_tests", "list_files", "search_documents",
+              "get_document", "web_search", "fetch_url", "summarize_document", "lookup_glossary"]
+
+
+def name_tools(rows: list[dict], rng: random.Random) -> None:
+    """Put a tool's name on its own line before half of the follow-ups' "Tool result:"."""
+    for row in rows:
+        if row["text"].startswith("Tool result:") and rng.random() < 0.5:
+            row["text"] = f"{rng.choice(TOOL_NAMES)}\n{row['text']}"
+
+
 def main() -> None:
     from agentft.cli import HELD_OUT_STEPS
     from agentft.router.router_trainer import near_copies
@@ -312,6 +325,8 @@ def main() -> None:
         for adapter, bank in BANKS[split].items():
             rows += [{"text": t, "adapter": adapter, "source": f"{split}-bank"} for t in expand(bank, rng, per_template)]
         rng.shuffle(rows)
+        if split == "train":
+            name_tools(rows, random.Random("tool-names"))  # its own stream: the eval split stays as it was
         splits[name] = rows
     # the held-out files written one by one later can land close to a template's output: such steps leave training
     held_out = [r["text"] for r in splits["eval_steps.jsonl"]]
