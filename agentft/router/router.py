@@ -19,7 +19,7 @@ DERIVED_ENCODER = "encoder"  # folder, inside a router folder, of a distilled or
 
 def step_text(messages: list[dict[str, Any]]) -> str:
     """What the router sees of an agent step: the latest user turn, plus the latest tool result — also when the user
-    has spoken since, since "post them in the channel" is routed by what the result holds (a build log or a payroll)."""
+    has spoken since: "post them in the channel" is routed by what the result holds (a build log or a payroll)."""
     user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
     tool = next((m for m in reversed(messages) if m.get("role") == "tool"), None)
     text = (user or {}).get("content") or ""
