@@ -182,6 +182,10 @@ HELD_OUT_STEPS = [
     Path("router/sealed12_steps.jsonl"),  # written after that, before the next change
     Path("router/sealed13_steps.jsonl"),  # half after a tool result: scored 93.6% once; its errors were read
     Path("router/sealed14_steps.jsonl"),  # likewise, written before the tool-named follow-ups; scored before and after
+    Path("router/sealed15_steps.jsonl"),  # 15-17: written after that change, scored on it, then on two variants
+    Path("router/sealed16_steps.jsonl"),  # not kept (training on the older held-out files; a 3-seed soup)
+    Path("router/sealed17_steps.jsonl"),
+    Path("router/sealed18_steps.jsonl"),  # written before those variants were scored; it judged them
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
