@@ -316,7 +316,7 @@ def name_tools(rows: list[dict], rng: random.Random) -> None:
 
 def main() -> None:
     from agentft.cli import HELD_OUT_STEPS
-    from agentft.router.router_trainer import near_copies
+    from agentft.router.router_trainer import load_steps, near_copies
 
     splits = {}
     for split, per_template, name in (("train", 12, "steps.jsonl"), ("eval", 8, "eval_steps.jsonl")):
@@ -330,8 +330,7 @@ def main() -> None:
         splits[name] = rows
     # the held-out files written one by one later can land close to a template's output: such steps leave training
     held_out = [r["text"] for r in splits["eval_steps.jsonl"]]
-    held_out += [json.loads(line)["text"] for path in HELD_OUT_STEPS if path.name != "eval_steps.jsonl"
-                 for line in path.open()]
+    held_out += [r["text"] for path in HELD_OUT_STEPS if path.name != "eval_steps.jsonl" for r in load_steps(path)]
     paraphrases = {step for step, _, _ in near_copies([r["text"] for r in splits["steps.jsonl"]], held_out)}
     splits["steps.jsonl"] = [r for r in splits["steps.jsonl"] if r["text"] not in paraphrases]
     for name, rows in splits.items():

@@ -122,9 +122,9 @@ def test_no_training_step_paraphrases_a_held_out_step(monkeypatch):
     monkeypatch.chdir(ROOT)
     train = [row["text"] for row in training_steps(load_router_config(ROOT / "router" / "config.yaml"))]
     held_out = [row["text"] for path in HELD_OUT_STEPS for row in read_jsonl(ROOT / path)]
-    assert near_copies(train, held_out) == []
-    # and the check itself finds a paraphrase: a held-out step reworded
-    assert [step for step, _, _ in near_copies(["Who owns the payments service per the service catalog?"], held_out)]
+    # none but the control: a held-out step reworded, which the check must find (one pass through the encoder)
+    control = "Who owns the payments service per the service catalog?"
+    assert [step for step, _, _ in near_copies([*train, control], held_out)] == [control]
 
 
 def test_bad_steps_file_names_the_line(tmp_path):
