@@ -186,6 +186,8 @@ HELD_OUT_STEPS = [
     Path("router/sealed16_steps.jsonl"),  # not kept (training on the older held-out files; a 3-seed soup)
     Path("router/sealed17_steps.jsonl"),
     Path("router/sealed18_steps.jsonl"),  # written before those variants were scored; it judged them
+    Path("router/sealed19_steps.jsonl"),  # written before a GPU sweep of tuning variants (none kept); read after
+    Path("router/sealed20_steps.jsonl"),  # written before the steps that continue a code tool's artifact; judged them
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -216,10 +218,13 @@ def bench_router_cmd(
     steps: Annotated[
         list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: all in router/).")
     ] = None,
+    seeds: Annotated[
+        int, typer.Option(min=1, help="Train the config's router with this many seeds and report the spread.")
+    ] = 1,
 ) -> None:
     """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the
     config's encoder and with static embeddings distilled from it."""
-    _write_bench(out, {"router": _run_router_bench(config, steps or HELD_OUT_STEPS)})
+    _write_bench(out, {"router": _run_router_bench(config, steps or HELD_OUT_STEPS, seeds)})
 
 
 @bench_app.command("serve")
@@ -267,19 +272,25 @@ def bench_all_cmd(
     _collect_bench(out.parent, out)
 
 
-def _run_router_bench(config: Path, steps: list[Path]) -> dict:
+def _run_router_bench(config: Path, steps: list[Path], seeds: int = 1) -> dict:
     from agentft.bench_serve import bench_router
     from agentft.commands import quiet_libraries
 
     quiet_libraries()
     with console.status("benchmarking the router ..."):
-        result = bench_router(config, steps)
+        result = bench_router(config, steps, seeds=seeds)
     for name, run in result["encoders"].items():
         per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
         latency = run["latency_ms"]
         console.print(
             f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); latency p50 "
             f"{latency['single_p50']:.2f} ms, batched {latency['batched_per_step']:.2f} ms/step"
+        )
+    if "seeds" in result:
+        spread = result["seeds"]
+        console.print(
+            f"router ({spread['encoder']}) over seeds {[run['seed'] for run in spread['runs']]}: mean "
+            f"{spread['accuracy_mean']:.2%}, min {spread['accuracy_min']:.2%}, max {spread['accuracy_max']:.2%}"
         )
     return result
 
