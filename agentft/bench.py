@@ -118,6 +118,10 @@ def summary_markdown(results: dict[str, Any]) -> str:
                 f"| {name} | {run['accuracy']:.1%} of {run['n']} | {per_file} | {lat['single_p50']:.2f} "
                 f"| {lat['single_p95']:.2f} | {lat['batched_per_step']:.2f} |"
             )
+        if "seeds" in results["router"]:
+            spread = results["router"]["seeds"]
+            accuracies = ", ".join(f"seed {run['seed']} {run['accuracy']:.2%}" for run in spread["runs"])
+            lines += ["", f"{spread['encoder']} by training seed: {accuracies}; mean {spread['accuracy_mean']:.2%}."]
         lines += ["", "Goals: accuracy 99%, p50 2 ms per step.", ""]
     if "serve" in results:
         serve = results["serve"]

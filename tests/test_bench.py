@@ -51,7 +51,7 @@ def test_bench_summary_collects_the_records(tmp_path):
 
 
 @pytest.mark.slow
-def test_router_benchmark_scores_each_variant_and_the_config_on_pytorch(tmp_path, monkeypatch):
+def test_router_benchmark_scores_each_variant_the_config_on_pytorch_and_another_seed(tmp_path, monkeypatch):
     """The config's router is trained once and scored on ONNX Runtime and, with the same weights, on PyTorch; the
     frozen variant beside it; each held-out file gets its own accuracy, and latency is measured."""
     pytest.importorskip("sentence_transformers")
@@ -65,7 +65,7 @@ def test_router_benchmark_scores_each_variant_and_the_config_on_pytorch(tmp_path
         f"encoder: {{runtime: onnx-int8}}\ndata: {{steps: [{steps}], datasets: {{}}}}\nfinetune: {{epochs: 1}}\n"
     )
     held_out = [ROOT / "router" / "eval_steps.jsonl", ROOT / "router" / "sealed6_steps.jsonl"]
-    result = bench_router(config, held_out, ("config", "frozen"))
+    result = bench_router(config, held_out, ("config", "frozen"), seeds=2)
     model = "sentence-transformers:all-MiniLM-L6-v2"
     tuned, on_torch, frozen = (f"{model} tuned (onnx-int8)", f"{model} tuned (torch)", f"{model} (onnx-int8)")
     assert list(result["encoders"]) == [tuned, on_torch, frozen]
@@ -75,3 +75,8 @@ def test_router_benchmark_scores_each_variant_and_the_config_on_pytorch(tmp_path
     runs = result["encoders"]
     assert abs(runs[tuned]["accuracy"] - runs[on_torch]["accuracy"]) <= 0.02  # same weights, int8 vs fp32
     assert runs[on_torch]["train_seconds"] == runs[tuned]["train_seconds"]  # scored again, not trained again
+    spread = result["seeds"]  # the config's router trained again with the next seed; seed 0 is the run above
+    assert spread["encoder"] == tuned and [run["seed"] for run in spread["runs"]] == [0, 1]
+    assert spread["runs"][0]["accuracy_per_file"] == runs[tuned]["accuracy_per_file"]
+    accuracies = [run["accuracy"] for run in spread["runs"]]
+    assert spread["accuracy_min"] == min(accuracies) <= spread["accuracy_mean"] <= max(accuracies)

@@ -87,6 +87,9 @@ class SentenceTransformerEncoder:
 
         from datasets import Dataset
 
+        # tuning runs on a GPU when there is one (~20 s on an H100 vs ~4 min on 2 CPU cores); routing stays on the CPU
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model.to(device)
         set_seed(seed)  # the classifier below is initialized before the trainer seeds anything: same seed, same router
         data = Dataset.from_dict({"request": [p[0] for p in pairs], "result": [p[1] for p in pairs], "label": labels})
         cross_entropy = torch.nn.CrossEntropyLoss()
@@ -115,7 +118,7 @@ class SentenceTransformerEncoder:
                 save_strategy="no",
                 report_to="none",
                 seed=seed,
-                use_cpu=True,
+                use_cpu=device == "cpu",
                 disable_tqdm=not sys.stderr.isatty(),
             )
             trainer = SentenceTransformerTrainer(
@@ -123,7 +126,7 @@ class SentenceTransformerEncoder:
             )
             trainer.remove_callback(PrinterCallback)  # without a progress bar it prints the final metrics dict
             trainer.train()
-        self.model.eval()
+        self.model.to("cpu").eval()
         self.derived = True
         self._onnx = None  # the weights changed: export them again
 
