@@ -53,7 +53,8 @@ def test_bench_summary_collects_the_records(tmp_path):
 @pytest.mark.slow
 def test_router_benchmark_scores_each_variant_the_config_on_pytorch_and_another_seed(tmp_path, monkeypatch):
     """The config's router is trained once and scored on ONNX Runtime and, with the same weights, on PyTorch; the
-    frozen variant beside it; each held-out file gets its own accuracy, and latency is measured."""
+    frozen variant beside it; each held-out file gets its own accuracy, and latency is measured. With two seeds the
+    config's router is trained once more with seed 1 and both runs are reported."""
     pytest.importorskip("sentence_transformers")
     from agentft.bench_serve import bench_router
 

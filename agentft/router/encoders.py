@@ -87,7 +87,8 @@ class SentenceTransformerEncoder:
 
         from datasets import Dataset
 
-        # tuning runs on a GPU when there is one (~20 s on an H100 vs ~4 min on 2 CPU cores); routing stays on the CPU
+        # tuning runs on a GPU when there is one (train_router: 53 s on an H100, ~4 min on 2 CPU cores); routing stays
+        # on the CPU, where the router is fast enough
         device = "cuda" if torch.cuda.is_available() else "cpu"
         self.model.to(device)
         set_seed(seed)  # the classifier below is initialized before the trainer seeds anything: same seed, same router
