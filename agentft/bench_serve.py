@@ -224,17 +224,24 @@ def bench_router(
             score(router, f"{encoder.kind}:{encoder.model}{tuned} (torch)", train_s)
             inner.runtime = encoder.runtime
         if variant == "config" and seeds > 1:
-            runs = [router]
+            scored = results["encoders"][name]  # the seed of the config: already scored above
+            runs = [{"seed": settings.seed, **{k: scored[k] for k in ("accuracy", "accuracy_per_file")}}]
             for offset in range(1, seeds):
-                reseeded = load_router_config(config, [f"seed={settings.seed + offset}"])
-                runs.append(train_router(reseeded, log=lambda _: None))
-            accuracy = [evaluate_router(run, pooled, 1)["accuracy"] for run in runs]
+                settings_again = load_router_config(config, [f"seed={settings.seed + offset}"])
+                reseeded = train_router(settings_again, log=lambda _: None)
+                by_file = per_file(reseeded)
+                pooled_correct = sum(by_file[stem] * len(rows) for stem, rows in sets.items())
+                runs.append(
+                    {
+                        "seed": reseeded.info["config"]["seed"],
+                        "accuracy": pooled_correct / len(pooled),
+                        "accuracy_per_file": by_file,
+                    }
+                )
+            accuracy = [run["accuracy"] for run in runs]
             results["seeds"] = {
                 "encoder": name,
-                "runs": [
-                    {"seed": run.info["config"]["seed"], "accuracy": acc, "accuracy_per_file": per_file(run)}
-                    for run, acc in zip(runs, accuracy, strict=True)
-                ],
+                "runs": runs,
                 "accuracy_mean": sum(accuracy) / len(accuracy),
                 "accuracy_min": min(accuracy),
                 "accuracy_max": max(accuracy),
