@@ -188,7 +188,9 @@ HELD_OUT_STEPS = [
     Path("router/sealed18_steps.jsonl"),  # written before those variants were scored; it judged them
     Path("router/sealed19_steps.jsonl"),  # written before a GPU sweep of tuning variants (none kept); read after
     Path("router/sealed20_steps.jsonl"),  # written before the steps that continue a code tool's artifact; judged them
-    Path("router/sealed21_steps.jsonl"),  # written before this session's encoder changes; it judges them
+    Path("router/sealed21_steps.jsonl"),  # written before the mpnet escalation was tried; printed beside dev while
+    # its variants were compared (the choice was made on the older files)
+    Path("router/sealed22_steps.jsonl"),  # written after that choice, before it was scored: it judges it
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
