@@ -286,8 +286,10 @@ def _run_router_bench(config: Path, steps: list[Path], seeds: int = 1) -> dict:
         per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
         latency = run["latency_ms"]
         console.print(
-            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); latency p50 "
-            f"{latency['single_p50']:.2f} ms, batched {latency['batched_per_step']:.2f} ms/step"
+            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); "
+            f"{run['escalated']} escalated; latency p50 {latency['single_p50']:.2f} ms, p95 "
+            f"{latency['single_p95']:.2f} ms, mean {latency['single_mean']:.2f} ms, "
+            f"batched {latency['batched_per_step']:.2f} ms/step"
         )
     if "seeds" in result:
         spread = result["seeds"]

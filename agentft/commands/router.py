@@ -79,7 +79,8 @@ def print_router_report(report: dict) -> None:
     lat = report["latency_ms"]
     console.print(
         f"accuracy [bold]{report['accuracy']:.1%}[/bold] on {report['n']} steps "
-        f"({report['fallbacks']} fallbacks); latency p50 {lat['single_p50']:.2f} ms, p95 {lat['single_p95']:.2f} ms, "
+        f"({report['fallbacks']} fallbacks, {report['escalated']} escalated); latency p50 {lat['single_p50']:.2f} ms, "
+        f"p95 {lat['single_p95']:.2f} ms, mean {lat['single_mean']:.2f} ms, "
         f"batched {lat['batched_per_step']:.2f} ms/step"
     )
     labels = list(report["confusion"])
