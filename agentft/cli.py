@@ -225,8 +225,9 @@ def bench_router_cmd(
         int, typer.Option(min=1, help="Train the config's router with this many seeds and report the spread.")
     ] = 1,
 ) -> None:
-    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the
-    config's encoder and with static embeddings distilled from it."""
+    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95/mean, batched): the
+    config's router, the same router on PyTorch and without its escalation router, its encoder frozen, and static
+    embeddings distilled from it."""
     _write_bench(out, {"router": _run_router_bench(config, steps or HELD_OUT_STEPS, seeds)})
 
 

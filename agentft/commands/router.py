@@ -24,7 +24,9 @@ def router_train(
 ) -> None:
     """Fine-tune the encoder to classify the labeled steps (and the queries of the configured datasets; ~5 min on
     2 cores, `--set finetune=null` keeps it frozen), fit a logistic-regression head on their embeddings and
-    calibrate its confidence on a held-out slice. Writes `head.safetensors`, `router.json` and the tuned encoder."""
+    calibrate its confidence on a held-out slice; then the same for the escalation router, on a larger encoder,
+    that scores the steps the first is unsure of (`--set escalation=null`: none). Writes `head.safetensors`,
+    `router.json`, the tuned encoder and `escalation/`."""
     quiet_libraries()
     from agentft.router.router_config import load_router_config
     from agentft.router.router_trainer import train_router
