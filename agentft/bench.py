@@ -108,17 +108,16 @@ def summary_markdown(results: dict[str, Any]) -> str:
         lines += [
             "## router",
             "",
-            "| encoder | accuracy (pooled) | per held-out file | escalated | p50 ms | p95 ms | mean ms "
-            "| batched ms/step |",
-            "|---|---|---|---|---|---|---|---|",
+            "| encoder | accuracy (pooled) | per held-out file | p50 ms | p95 ms | mean ms | batched ms/step |",
+            "|---|---|---|---|---|---|---|",
         ]
         for name, run in results["router"]["encoders"].items():
             lat = run["latency_ms"]
             per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
-            mean = f"{lat['single_mean']:.2f}" if "single_mean" in lat else "-"  # records before 2026-12
+            mean = f"{lat['single_mean']:.2f}" if "single_mean" in lat else "-"  # records before 2026-12 lack it
             lines.append(
-                f"| {name} | {run['accuracy']:.1%} of {run['n']} | {per_file} | {run.get('escalated', 0)} "
-                f"| {lat['single_p50']:.2f} | {lat['single_p95']:.2f} | {mean} | {lat['batched_per_step']:.2f} |"
+                f"| {name} | {run['accuracy']:.1%} of {run['n']} | {per_file} | {lat['single_p50']:.2f} "
+                f"| {lat['single_p95']:.2f} | {mean} | {lat['batched_per_step']:.2f} |"
             )
         if "seeds" in results["router"]:
             spread = results["router"]["seeds"]

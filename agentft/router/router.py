@@ -15,7 +15,6 @@ from agentft.router.router_config import EncoderSettings
 
 MAX_RESULT_CHARS = 400
 DERIVED_ENCODER = "encoder"  # folder, inside a router folder, of a distilled or fine-tuned sentence encoder
-ESCALATION = "escalation"  # folder, inside a router folder, of its escalation router
 
 
 def step_text(messages: list[dict[str, Any]]) -> str:
@@ -35,7 +34,6 @@ class Route:
     confidence: float
     scores: dict[str, float]
     fallback: bool = False  # True when confidence fell below the threshold
-    escalated: bool = False  # True when the escalation router was consulted too
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,7 +41,6 @@ class Route:
             "confidence": self.confidence,
             "scores": self.scores,
             "fallback": self.fallback,
-            "escalated": self.escalated,
         }
 
 
@@ -59,8 +56,6 @@ class Router:
     info: dict[str, Any] = field(default_factory=dict)
     encoder: Encoder | None = None
     folder: Path | None = None  # where it was loaded from, for error messages
-    escalation: Router | None = None  # consulted for steps whose confidence is below `escalate_below`
-    escalate_below: float = 0.0
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         logits = (embeddings @ self.weights.T + self.bias) / self.temperature
@@ -73,9 +68,9 @@ class Router:
             self.encoder = make_encoder(self.encoder_settings)
         return self.encoder
 
-    def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated probabilities (texts x classes), and which texts were escalated: theirs are the mean of this
-        router's and the escalation router's."""
+    def predict(self, texts: list[str]) -> list[Route]:
+        if not texts:
+            return []
         embeddings = self._encoder().encode(texts)
         if embeddings.shape[1] != self.weights.shape[1]:  # e.g. a router saved by an agentft with another layout
             raise AgentftError(
@@ -84,27 +79,15 @@ class Router:
                 file=self.folder,
             )
         probs = self.probabilities(embeddings)
-        if self.escalation is None:
-            return probs, np.zeros(len(texts), dtype=bool)
-        unsure = probs.max(axis=1) < self.escalate_below
-        if unsure.any():
-            escalated, _ = self.escalation.scores([t for t, u in zip(texts, unsure, strict=True) if u])
-            probs[unsure] = (probs[unsure] + escalated) / 2
-        return probs, unsure
-
-    def predict(self, texts: list[str]) -> list[Route]:
-        if not texts:
-            return []
-        probs, escalated = self.scores(texts)
         routes = []
-        for row, escalate in zip(probs, escalated, strict=True):
+        for row in probs:
             best = int(row.argmax())
             scores = {c: round(float(p), 6) for c, p in zip(self.classes, row, strict=True)}
             confidence = float(row[best])
             if confidence < self.threshold:
-                routes.append(Route(self.fallback, confidence, scores, fallback=True, escalated=bool(escalate)))
+                routes.append(Route(self.fallback, confidence, scores, fallback=True))
             else:
-                routes.append(Route(self.classes[best], confidence, scores, escalated=bool(escalate)))
+                routes.append(Route(self.classes[best], confidence, scores))
         return routes
 
     def route(self, messages: list[dict[str, Any]]) -> Route:
@@ -127,8 +110,6 @@ class Router:
             if derived is not None and derived.derived:  # a distilled or tuned encoder travels with the router
                 derived.save(tmp / DERIVED_ENCODER)
                 settings = settings.model_copy(update={"model": DERIVED_ENCODER})
-            if self.escalation is not None:
-                self.escalation.save(tmp / ESCALATION)
             write_json_atomic(
                 tmp / "router.json",
                 {
@@ -137,7 +118,6 @@ class Router:
                     "threshold": self.threshold,
                     "fallback": self.fallback,
                     "encoder": settings.model_dump(),
-                    "escalate_below": self.escalate_below if self.escalation is not None else None,
                     "info": self.info,
                 },
             )
@@ -166,12 +146,4 @@ class Router:
             "info": meta.get("info", {}),
             "folder": folder,
         }
-        if meta.get("escalate_below") is not None:
-            escalation = cls.load(folder / ESCALATION)
-            if escalation.classes != meta["classes"]:
-                raise AgentftError(
-                    f"its escalation router routes to {escalation.classes}, not {meta['classes']}", file=folder
-                )
-            settings["escalation"] = escalation
-            settings["escalate_below"] = meta["escalate_below"]
         return cls(**{**settings, **overrides})

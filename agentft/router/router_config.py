@@ -46,16 +46,6 @@ class FinetuneSettings(_Strict):
     batch_size: int = Field(16, ge=2)
 
 
-class EscalationSettings(_Strict):
-    """A second router, on a larger encoder, for the steps the first is unsure of: its calibrated scores are
-    averaged with the first's. Most steps pay only the small encoder's latency; the few unsure ones, where most
-    of the first router's errors are, also the large one's (`agentft bench router` measures both)."""
-
-    below: float = Field(0.9, gt=0, le=1)  # the first router's confidence under which a step is escalated
-    encoder: EncoderSettings = EncoderSettings(model="all-mpnet-base-v2", runtime="onnx-int8")
-    finetune: FinetuneSettings | None = None  # frozen: as accurate in the average as tuned, seconds to train
-
-
 class DataSettings(_Strict):
     steps: list[str] = ["router/steps.jsonl"]
     datasets: dict[str, str] = {}  # adapter -> build-dataset output; its tool-using queries come labeled for free
@@ -66,7 +56,6 @@ class RouterConfig(_Strict):
     encoder: EncoderSettings = EncoderSettings()
     data: DataSettings = DataSettings()
     finetune: FinetuneSettings | None = None  # None: keep the encoder frozen
-    escalation: EscalationSettings | None = None  # None: one router, one encoder
     C: float = Field(1.0, gt=0)  # inverse L2 strength of the logistic-regression head
     threshold: float = Field(0.5, ge=0, le=1)  # below this calibrated confidence, route to the fallback
     fallback: Literal["base", "safety"] = "safety"  # fail closed by default
