@@ -278,17 +278,16 @@ def bench_all_cmd(
 def _run_router_bench(config: Path, steps: list[Path], seeds: int = 1) -> dict:
     from agentft.bench_serve import bench_router
     from agentft.commands import quiet_libraries
+    from agentft.commands.router import latency_line
 
     quiet_libraries()
     with console.status("benchmarking the router ..."):
         result = bench_router(config, steps, seeds=seeds)
     for name, run in result["encoders"].items():
         per_file = ", ".join(f"{stem} {acc:.1%}" for stem, acc in run["accuracy_per_file"].items())
-        latency = run["latency_ms"]
         console.print(
-            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); latency p50 "
-            f"{latency['single_p50']:.2f} ms, p95 {latency['single_p95']:.2f} ms, "
-            f"mean {latency['single_mean']:.2f} ms, batched {latency['batched_per_step']:.2f} ms/step"
+            f"router ({name}): {run['accuracy']:.1%} on {run['n']} held-out steps ({per_file}); "
+            f"{latency_line(run['latency_ms'])}"
         )
     if "seeds" in result:
         spread = result["seeds"]

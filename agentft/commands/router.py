@@ -75,12 +75,18 @@ def router_eval(
         write_json_atomic(json_out, report)
 
 
+def latency_line(lat: dict) -> str:
+    """`evaluate_router`'s latency figures as `router eval` and `bench router` print them."""
+    return (
+        f"latency p50 {lat['single_p50']:.2f} ms, p95 {lat['single_p95']:.2f} ms, mean {lat['single_mean']:.2f} ms, "
+        f"batched {lat['batched_per_step']:.2f} ms/step"
+    )
+
+
 def print_router_report(report: dict) -> None:
-    lat = report["latency_ms"]
     console.print(
         f"accuracy [bold]{report['accuracy']:.1%}[/bold] on {report['n']} steps "
-        f"({report['fallbacks']} fallbacks); latency p50 {lat['single_p50']:.2f} ms, p95 {lat['single_p95']:.2f} ms, "
-        f"mean {lat['single_mean']:.2f} ms, batched {lat['batched_per_step']:.2f} ms/step"
+        f"({report['fallbacks']} fallbacks); {latency_line(report['latency_ms'])}"
     )
     labels = list(report["confusion"])
     table = Table(title="confusion (rows: expected, columns: routed)")
