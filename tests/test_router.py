@@ -36,6 +36,25 @@ def test_router_generalizes_to_held_out_steps(router):
     assert sum(sum(row.values()) for row in report["confusion"].values()) == report["n"]
 
 
+def test_latency_is_timed_over_the_whole_set(router):
+    """Single-step latency samples steps spread over all the rows, not the first ones: held-out files differ in
+    step length (the newer ones carry tool results), and the first files alone flattered p50 and p95."""
+    rows = load_steps(ROOT / "router" / "eval_steps.jsonl")
+    timed: list[str] = []
+
+    class Recording(Router):
+        def predict(self, texts: list[str]):
+            if len(texts) == 1:
+                timed.append(texts[0])
+            return super().predict(texts)
+
+    report = evaluate_router(Recording(**router.__dict__), rows, latency_samples=5)
+    steps = [r["text"] for r in rows]
+    assert timed == [steps[0], steps[29], steps[58], steps[87], steps[116]]
+    latency = report["latency_ms"]
+    assert 0 < latency["single_p50"] <= latency["single_p95"] and latency["single_mean"] > 0
+
+
 def test_save_load_roundtrip_gives_identical_predictions(router, tmp_path):
     router.save(tmp_path / "r")
     loaded = Router.load(tmp_path / "r", encoder=router.encoder)
