@@ -84,8 +84,14 @@ def build_dataset_cmd(
     n: Annotated[int, typer.Option("--n", help="Number of examples across all splits.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 0,
     mix: Annotated[
-        str, typer.Option(help="Example kinds and weights.")
-    ] = "single=0.4,multiple=0.3,parallel=0.15,irrelevance=0.15",
+        str | None,
+        typer.Option(
+            help="Example kinds and weights, e.g. single=1,parallel=1: single, multiple (the right tool among "
+            "distractors), parallel (one tool called 2-4 times), parallel_multiple (several tools), irrelevance (no "
+            "offered tool fits) [default: single=0.25,multiple=0.25,parallel=0.2,parallel_multiple=0.15,"
+            "irrelevance=0.15]."
+        ),
+    ] = None,
     ood_tools: Annotated[float, typer.Option(help="Share of tools held out of training for test_ood.")] = 0.2,
     ood_fraction: Annotated[float, typer.Option(help="Share of examples in test_ood.")] = 0.1,
     val_fraction: Annotated[float, typer.Option(help="Share of in-domain examples in val.")] = 0.1,
@@ -93,6 +99,18 @@ def build_dataset_cmd(
     optional_rate: Annotated[float, typer.Option(help="Probability that an optional argument is present.")] = 0.5,
     dpo_per_example: Annotated[int, typer.Option(help="Rejected variants per example in dpo.jsonl.")] = 2,
     workers: Annotated[int, typer.Option(help="Worker processes (0 = one per core).")] = 0,
+    mask_rate: Annotated[
+        float,
+        typer.Option(help="Share of examples with tool and parameter names masked (Hammer), so names are not cues."),
+    ] = 0.0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Fail on the first tool that needs a repair or cannot be synthesized, instead of repairing it "
+            "or skipping it with a warning.",
+        ),
+    ] = False,
     paraphrase_teacher: Annotated[
         str | None,
         typer.Option(
@@ -109,20 +127,24 @@ def build_dataset_cmd(
     README.md dataset card. Every synthesized call is validated against its schema. Output is written
     atomically: a failed run leaves nothing behind.
     """
+    from collections import Counter
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agentft.dataset.builder import BuildConfig, build_dataset, parse_mix
+    from agentft.dataset.builder import DEFAULT_MIX, BuildConfig, build_dataset, parse_mix
 
     config = BuildConfig(
         n=n,
         seed=seed,
-        mix=parse_mix(mix),
+        mix=parse_mix(mix) if mix is not None else dict(DEFAULT_MIX),
         ood_tools=ood_tools,
         ood_fraction=ood_fraction,
         val_fraction=val_fraction,
         test_fraction=test_fraction,
         optional_rate=optional_rate,
         dpo_per_example=dpo_per_example,
+        mask_rate=mask_rate,
+        strict=strict,
         workers=1 if paraphrase_teacher else workers,
     )
     config.validate()
@@ -158,6 +180,18 @@ def build_dataset_cmd(
     table.add_row("dpo pairs", str(manifest["dpo"]["total"]))
     console.print(table)
     console.print(f"held-out tools (test_ood): {', '.join(manifest['ood_tools']) or 'none'}")
+    if manifest["repairs"]:
+        kinds = Counter(r["kind"] for r in manifest["repairs"])
+        summary = ", ".join(f"{kind} × {count}" for kind, count in kinds.most_common())
+        err_console.print(
+            f"repaired {len(manifest['repairs'])} known slips ({summary}); listed in manifest.json", soft_wrap=True
+        )
+    for tool in manifest["skipped"]:
+        err_console.print(
+            f"[yellow]warning:[/yellow] {tools}: tool {tool['tool']!r} skipped: {tool['path']}: {tool['reason']}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for warning in manifest["warnings"]:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
 

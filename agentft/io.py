@@ -6,13 +6,14 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from agentft.errors import AgentftError
+from agentft.errors import AgentftError, json_path
 
 
 def read_json_or_jsonl(path: str | Path) -> Any:
@@ -27,12 +28,49 @@ def read_json_or_jsonl(path: str | Path) -> Any:
     if not text.strip():
         raise AgentftError("file is empty", file=path)
     try:
-        return json.loads(text)
+        data = json.loads(text)
+    except RecursionError:
+        raise AgentftError(f"JSON nested too deeply (more than {MAX_NESTING} levels)", file=path) from None
     except json.JSONDecodeError as whole_err:
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if len(lines) < 2:
             raise AgentftError(f"invalid JSON: {whole_err.msg} (line {whole_err.lineno})", file=path) from None
-        return list(iter_jsonl(path))
+        data = list(iter_jsonl(path))
+    check_tree(data, path)
+    return data
+
+
+MAX_NESTING = 100  # far beyond any real tool schema, well inside Python's recursion limit for the schema walkers
+
+
+def check_tree(data: Any, file: str | Path) -> None:
+    """Reject what JSON allows but nothing downstream can use: nesting deeper than MAX_NESTING (the recursive
+    schema walkers would overflow) and lone UTF-16 surrogates (`"\\ud800"`: no UTF-8 file can hold them)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, parts = stack.pop()
+        if len(parts) > MAX_NESTING:
+            raise AgentftError(
+                f"nested more than {MAX_NESTING} levels deep", file=file, path=json_path(parts[:8]) + "..."
+            )
+        if isinstance(node, dict):
+            for key, value in node.items():
+                _check_text(key, file, parts)
+                stack.append((value, (*parts, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*parts, i)) for i, value in enumerate(node))
+        elif isinstance(node, str):
+            _check_text(node, file, parts)
+
+
+def _check_text(text: str, file: str | Path, parts: tuple[str | int, ...]) -> None:
+    if _SURROGATE.search(text):
+        raise AgentftError(
+            "string holds a lone UTF-16 surrogate (not valid Unicode text)", file=file, path=json_path(parts)
+        )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def iter_jsonl(path: str | Path) -> Iterator[Any]:
@@ -49,6 +87,8 @@ def iter_jsonl(path: str | Path) -> Iterator[Any]:
                 continue
             try:
                 yield json.loads(line)
+            except RecursionError:
+                raise AgentftError("JSON nested too deeply", file=path, path=f"$[{index}]") from None
             except json.JSONDecodeError as exc:
                 raise AgentftError(
                     f"invalid JSON on line {lineno}: {exc.msg}", file=path, path=f"$[{index}]"

@@ -76,7 +76,7 @@ def iter_subschemas(schema: dict[str, Any]):
                     yield (key, name), s
 
 
-def _replace(schema: dict[str, Any], parts: tuple[str | int, ...], value: dict[str, Any]) -> None:
+def replace_at(schema: dict[str, Any], parts: tuple[str | int, ...], value: dict[str, Any]) -> None:
     """Set the subschema at `parts` in a shallow copy, copying the containers on the way (inputs stay intact)."""
     target = schema
     for part in parts[:-1]:
@@ -104,7 +104,7 @@ def map_bfcl_types(schema: Any) -> Any:
         else:
             out["type"] = mapped_list
     for parts, sub in iter_subschemas(schema):
-        _replace(out, parts, map_bfcl_types(sub))
+        replace_at(out, parts, map_bfcl_types(sub))
     return out
 
 
@@ -133,8 +133,13 @@ def check_schema(schema: Any) -> None:
     """Check a schema against its declared meta-schema (2020-12 by default); raise with the JSON path at fault."""
     if not isinstance(schema, dict):
         raise AgentftError(f"schema must be an object, got {type(schema).__name__}", path="$")
-    cls = _validator_class(schema)
-    error = best_match(cls(cls.META_SCHEMA).iter_errors(schema))
+    _raise_first(_validator_class(schema), schema)
+
+
+def _raise_first(cls, schema: dict[str, Any]) -> None:
+    """The most relevant meta-schema error as an AgentftError; `format: regex` is checked, so an invalid
+    `pattern` is reported here and not as a traceback from the first validation."""
+    error = best_match(cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER).iter_errors(schema))
     if error is None:
         return
     parts = list(error.absolute_path)
@@ -193,7 +198,7 @@ def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
         for parts, sub in iter_subschemas(node):
             if parts[0] in ("$defs", "definitions"):
                 continue
-            _replace(out, parts, walk(sub, res, [*path, *parts], stack))
+            replace_at(out, parts, walk(sub, res, [*path, *parts], stack))
         return out
 
     return walk(schema, resolver, [], (id(schema),))
@@ -223,7 +228,7 @@ def to_2020_12(schema: dict[str, Any]) -> dict[str, Any]:
             else:
                 out.setdefault("dependentSchemas", {})[name] = dep
     for parts, sub in iter_subschemas(out):
-        _replace(out, parts, to_2020_12(sub))
+        replace_at(out, parts, to_2020_12(sub))
     return out
 
 
@@ -231,7 +236,7 @@ def normalize_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Meta-schema check, $ref inlining, then dialect rewrite: the one form every agentft component consumes."""
     check_schema(schema)
     out = to_2020_12(inline_refs(schema))
-    Draft202012Validator.check_schema(out)
+    _raise_first(Draft202012Validator, out)
     return out
 
 

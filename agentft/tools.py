@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agentft.errors import AgentftError, json_path
 from agentft.io import read_json_or_jsonl
+from agentft.repairs import Repair, describe_from_name, repair_schema
 from agentft.schema import compile_validator, map_bfcl_types, normalize_schema
 
 ToolFormat = Literal["openai", "bfcl", "mcp"]
@@ -71,8 +72,11 @@ def _detect(entry: Any) -> ToolFormat:
     )
 
 
-def parse_tool(entry: Any) -> ToolSpec:
-    """Normalize one tool definition of any supported format; errors are relative to the entry (`$...`)."""
+def parse_tool(entry: Any, repairs: list[Repair] | None = None) -> ToolSpec:
+    """Normalize one tool definition of any supported format; errors are relative to the entry (`$...`).
+
+    With a `repairs` list, known real-world slips are rewritten (see `agentft.repairs`) and each rewrite is
+    appended to it; without one, the file must be right as written."""
     fmt = _detect(entry)
     if fmt == "openai":
         body, base = entry["function"], ["function"]
@@ -96,6 +100,9 @@ def parse_tool(entry: Any) -> ToolSpec:
     description = body.get("description", "") or ""
     if not isinstance(description, str):
         raise AgentftError("description must be a string", path=json_path([*base, "description"]))
+    if repairs is not None and not description.strip():
+        description = describe_from_name(name)
+        repairs.append(Repair(json_path([*base, "description"]), "no_description", f"described as {description!r}"))
 
     schema = body.get(schema_key, {"type": "object", "properties": {}})
     where = [*base, schema_key]
@@ -105,6 +112,8 @@ def parse_tool(entry: Any) -> ToolSpec:
         )
     if fmt == "bfcl":
         schema = map_bfcl_types(schema)
+    if repairs is not None:
+        schema = repair_schema(schema, where, repairs, python_types=fmt != "bfcl")
     if schema.get("type", "object") != "object":
         raise AgentftError(
             f"parameters schema must have type 'object', got {schema.get('type')!r}", path=json_path([*where, "type"])
@@ -132,8 +141,9 @@ def _entries(data: Any) -> tuple[list[Any], list[str]]:
     raise AgentftError(f"expected a list of tools or an object with 'tools', got {type(data).__name__}", path="$")
 
 
-def parse_tools(data: Any, source: str | Path | None = None) -> list[ToolSpec]:
-    """Normalize an in-memory tool list (any supported shape); errors name `source` and the JSON path."""
+def parse_tools(data: Any, source: str | Path | None = None, repairs: list[Repair] | None = None) -> list[ToolSpec]:
+    """Normalize an in-memory tool list (any supported shape); errors name `source` and the JSON path. Repairs
+    (when a list is given) are located in the file like errors are."""
     try:
         entries, prefix = _entries(data)
     except AgentftError as err:
@@ -145,10 +155,13 @@ def parse_tools(data: Any, source: str | Path | None = None) -> list[ToolSpec]:
     single = isinstance(data, dict) and not prefix
     for index, entry in enumerate(entries):
         where = prefix if single else [*prefix, index]
+        found: list[Repair] | None = None if repairs is None else []
         try:
-            tool = parse_tool(entry)
+            tool = parse_tool(entry, found)
         except AgentftError as err:
             raise err.located(file=source, prefix=where) from None
+        if found:
+            repairs.extend(Repair(json_path(where) + r.path[1:], r.kind, r.message) for r in found)
         if tool.name in seen:
             raise AgentftError(
                 f"duplicate tool name {tool.name!r} (first defined at {json_path([*prefix, seen[tool.name]])})",
@@ -160,9 +173,9 @@ def parse_tools(data: Any, source: str | Path | None = None) -> list[ToolSpec]:
     return tools
 
 
-def load_tools(path: str | Path) -> list[ToolSpec]:
+def load_tools(path: str | Path, repairs: list[Repair] | None = None) -> list[ToolSpec]:
     """Load a tools file (JSON or JSONL; OpenAI, BFCL or MCP shape, auto-detected)."""
-    return parse_tools(read_json_or_jsonl(path), source=path)
+    return parse_tools(read_json_or_jsonl(path), source=path, repairs=repairs)
 
 
 def tools_by_name(tools: Iterable[ToolSpec] | dict[str, ToolSpec]) -> dict[str, ToolSpec]:

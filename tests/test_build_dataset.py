@@ -3,7 +3,7 @@ import json
 import pytest
 
 from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
-from agentft.dataset.builder import SPLITS, BuildConfig, build_dataset
+from agentft.dataset.builder import KINDS, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.io import sha256_file
 from agentft.tools import load_tools, parse_tools
@@ -50,13 +50,20 @@ def test_every_call_is_schema_valid(built, tools_file):
                 assert "tool_calls" not in assistant and assistant["content"]
                 continue
             calls = _calls(assistant)
-            assert len(calls) >= (2 if row["kind"] == "parallel" else 1)
+            names = {c.name for c in calls}
+            if row["kind"] == "parallel":  # BFCL's parallel: one function, several argument sets
+                assert len(calls) >= 2 and len(names) == 1
+                assert len({json.dumps(c.arguments, sort_keys=True) for c in calls}) == len(calls)
+            elif row["kind"] == "parallel_multiple":
+                assert len(names) >= 2
+            else:
+                assert len(calls) == 1
             for call in calls:
                 assert validate_call(call, tools) == []
                 total_calls += 1
             if row["kind"] == "multiple":
                 assert len(tools) >= 2
-    assert kinds == {"single", "multiple", "parallel", "irrelevance"}
+    assert kinds == set(KINDS)
     assert total_calls > 300
 
 
@@ -142,12 +149,13 @@ def test_files_load_with_hf_datasets(built):
     assert {"prompt", "chosen", "rejected", "tools", "rejection_kind"} <= set(dpo.column_names)
 
 
-def test_unsatisfiable_schema_fails_loudly_and_writes_nothing(tmp_path):
+def test_strict_fails_loudly_on_a_tool_that_needs_repair_and_writes_nothing(tmp_path):
     out = tmp_path / "ds"
-    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "50")
+    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "50", "--strict")
     assert result.returncode == 2
     assert "cannot synthesize valid arguments for tool 'extract_parameters_v1'" in result.stderr
     assert "$.parameters.properties.metrics" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not out.exists()
     assert not list(tmp_path.iterdir())  # no staging leftovers either
 
@@ -156,9 +164,92 @@ def test_failed_rebuild_keeps_previous_output(tmp_path):
     out = tmp_path / "ds"
     build_dataset(SCHEMAS / "safety_tools.json", out, BuildConfig(n=50))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "50")
+    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "50", "--strict")
     assert result.returncode == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_real_world_slips_are_repaired_and_reported(tmp_path):
+    """The BFCL live tool with an enum on an array and `default: null` on strings builds, each repair listed."""
+    out = tmp_path / "ds"
+    result = run_cli("build-dataset", DATA / "unsatisfiable_tool.json", "-o", out, "--n", "60")
+    assert result.returncode == 0, result.stderr
+    assert "repaired 5 known slips" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    repairs = {(r["kind"], r["path"]) for r in manifest["repairs"]}
+    assert ("enum_on_array", "$[0].parameters.properties.metrics.enum") in repairs
+    assert ("null_default", "$[0].parameters.properties.country.default") in repairs
+    metrics = [
+        c["function"]["arguments"]["metrics"]
+        for row in read_jsonl(out / "train.jsonl")
+        for c in row["messages"][-1].get("tool_calls", [])
+    ]
+    allowed = {"favorability", "admired employer", "buzz", "community impact", "purchasing consideration"}
+    allowed |= {"trust", "usage frequency", "value", "promoter", "view"}
+    assert metrics and all(isinstance(m, list) and set(m) <= allowed for m in metrics)
+
+
+def test_unsatisfiable_tool_is_skipped_and_the_build_goes_on(tmp_path, write_json):
+    good = {
+        "name": "get_weather",
+        "description": "Get the weather.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
+    bad = {
+        "name": "impossible",
+        "description": "Cannot be called.",
+        "parameters": {
+            "type": "object",
+            "properties": {"n": {"type": "integer", "minimum": 10, "maximum": 5}},
+            "required": ["n"],
+        },
+    }
+    tools = write_json([good, bad])
+    out = tmp_path / "ds"
+    result = run_cli("build-dataset", tools, "-o", out, "--n", "40")
+    assert result.returncode == 0, result.stderr
+    assert "tool 'impossible' skipped" in result.stderr and "$.parameters" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["tool"] for s in manifest["skipped"]] == ["impossible"]
+    assert manifest["input"]["tools"] == ["get_weather"]
+    strict = run_cli("build-dataset", tools, "-o", tmp_path / "strict", "--n", "40", "--strict")
+    assert strict.returncode == 2 and "impossible" in strict.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[{"name": "f", "parameters": {"type": "object", "properties": '
+            '{"a": {"type": "string", "pattern": "([a-z"}}}}]',
+            "$[0].parameters.properties.a.pattern",
+        ),
+        ("[" * 10000 + "]" * 10000, "nested"),
+        ('[{"name": "f", "description": "\\ud800", "parameters": {"type": "object"}}]', "$[0].description"),
+    ],
+    ids=["invalid-regex", "deep-nesting", "lone-surrogate"],
+)
+def test_hostile_tool_files_get_one_clean_line(tmp_path, write_json, text, message):
+    out = tmp_path / "ds"
+    result = run_cli("build-dataset", write_json(text), "-o", out, "--n", "20")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and message in result.stderr
+    assert "tools.json" in result.stderr and len(result.stderr.strip().splitlines()) <= 3
+    assert not out.exists()
+
+
+def test_name_masking_keeps_calls_valid(tmp_path):
+    out = tmp_path / "masked"
+    build_dataset(SCHEMAS / "code_tools.json", out, BuildConfig(n=120, seed=1, mask_rate=1.0))
+    real = {t.name for t in load_tools(SCHEMAS / "code_tools.json")}
+    rows = [r for r in read_jsonl(out / "train.jsonl") if r["kind"] != "irrelevance"]
+    assert rows
+    for row in rows:
+        tools = parse_tools(row["tools"])
+        assert not {t.name for t in tools} & real
+        for call in _calls(row["messages"][-1]):
+            assert validate_call(call, tools) == []
+            assert all(name.startswith("arg_") for name in call.arguments)
 
 
 def test_cli_end_to_end(tmp_path):

@@ -22,13 +22,25 @@ from typing import Any
 from agentft import __version__
 from agentft.calls import ToolCall
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS, call_when_irrelevant, rejected_for_calls
-from agentft.dataset.queries import Paraphraser, irrelevant_request, parallel_query, single_query, states_all_values
-from agentft.dataset.synth import ArgumentSynthesizer
+from agentft.dataset.queries import (
+    Paraphraser,
+    irrelevant_request,
+    multi_query,
+    no_tool_answer,
+    repeated_query,
+    single_query,
+    states_all_values,
+)
+from agentft.dataset.synth import ArgumentSynthesizer, SynthesisError
 from agentft.errors import AgentftError
 from agentft.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_text_atomic
+from agentft.repairs import Repair
 from agentft.tools import ToolSpec, load_tools
+from agentft.validation import validate_call
 
-KINDS = ("single", "multiple", "parallel", "irrelevance")
+# BFCL's call shapes: one call; the right tool among distractors; one tool called 2-4 times; several tools; none.
+KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance")
+DEFAULT_MIX = {"single": 0.25, "multiple": 0.25, "parallel": 0.2, "parallel_multiple": 0.15, "irrelevance": 0.15}
 SPLITS = ("train", "val", "test", "test_ood")
 SYSTEM_PROMPT = (
     "You are a helpful assistant with access to tools. When a tool fits the request, call it with arguments "
@@ -40,9 +52,7 @@ SYSTEM_PROMPT = (
 class BuildConfig:
     n: int = 1000
     seed: int = 0
-    mix: dict[str, float] = field(
-        default_factory=lambda: {"single": 0.4, "multiple": 0.3, "parallel": 0.15, "irrelevance": 0.15}
-    )
+    mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     val_fraction: float = 0.1
     test_fraction: float = 0.1
     ood_fraction: float = 0.1  # share of examples that go to test_ood
@@ -51,6 +61,8 @@ class BuildConfig:
     dpo_per_example: int = 2
     max_parallel: int = 4
     max_distractors: int = 4
+    mask_rate: float = 0.0  # share of examples whose tool and parameter names are masked (Hammer)
+    strict: bool = False  # fail on the first tool that needs a repair or cannot be synthesized, instead of going on
     workers: int = 0  # 0 = one per core
 
     def validate(self) -> None:
@@ -66,6 +78,8 @@ class BuildConfig:
         for name in ("val_fraction", "test_fraction", "ood_fraction", "ood_tools", "optional_rate"):
             if not 0 <= getattr(self, name) < 1:
                 raise AgentftError(f"{name} must be in [0, 1)")
+        if not 0 <= self.mask_rate <= 1:
+            raise AgentftError("mask_rate must be in [0, 1]")
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -127,37 +141,61 @@ class ExampleFactory:
         kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
         self.kinds, self.weights = kinds, [self.config.mix[k] for k in kinds]
 
-    def __call__(self, index: int, ood: bool) -> Example:
+    def __call__(self, index: int, ood: bool) -> Example | None:
         rng = random.Random(f"{self.config.seed}:{int(ood)}:{index}")
-        pool = self.pools[ood]
         kind = rng.choices(self.kinds, self.weights)[0]
-        if kind == "multiple" and len(pool) < 2:
-            kind = "single"
         synth = ArgumentSynthesizer(rng, optional_rate=self.config.optional_rate)
+        try:
+            return self._example(index, ood, kind, rng, synth)
+        except SynthesisError:
+            return None  # a rare draw no value satisfied (every tool passed the preflight): this index is skipped
+
+    def _example(self, index: int, ood: bool, kind: str, rng: random.Random, synth: ArgumentSynthesizer) -> Example:
+        pool = self.pools[ood]
+        if kind in ("multiple", "parallel_multiple") and len(pool) < 2:
+            kind = "single"
         if kind == "irrelevance":
+            if len(pool) >= 2 and rng.random() < 0.5:
+                return self._missing_tool(index, ood, rng, pool, synth)
             request = self._unrelated_request(rng, ood)
             if request is not None:
-                return self._irrelevance(index, ood, rng, pool, synth, request)
+                offered = rng.sample(pool, min(len(pool), rng.randint(1, self.config.max_distractors)))
+                return self._irrelevance(index, ood, rng, offered, synth, *request)
             kind = "single"  # every draw overlapped the tools' topics
+        groups: list[tuple[ToolSpec, list[ToolCall]]] = []
         if kind == "parallel":
-            count = rng.randint(2, self.config.max_parallel)
-            targets = [rng.choice(pool)] * count if rng.random() < 0.5 else [rng.choice(pool) for _ in range(count)]
-            offered = list({t.name: t for t in targets}.values())
+            tool = rng.choice(pool)
+            calls = _repeated_calls(tool, synth, rng, rng.choices((2, 3, 4), (5, 3, 2))[0], self.config.max_parallel)
+            groups.append((tool, calls))
+            if len(calls) < 2:
+                kind = "single"
+        elif kind == "parallel_multiple":
+            for tool in rng.sample(pool, min(len(pool), rng.choice((2, 2, 3)))):
+                repeat = 2 if tool.properties and rng.random() < 0.3 else 1
+                groups.append((tool, _repeated_calls(tool, synth, rng, repeat, self.config.max_parallel)))
         else:
-            targets = [rng.choice(pool)]
-            offered = list(targets)
-        if kind == "multiple" or (kind == "parallel" and rng.random() < 0.5):
+            tool = rng.choice(pool)
+            groups.append((tool, [synth.call(tool)]))
+        offered = [tool for tool, _ in groups]
+        distractors = {"multiple": 1.0, "parallel": 0.3, "parallel_multiple": 0.5}.get(kind, 0.0)
+        if rng.random() < distractors:
             taken = {t.name for t in offered}
             others = [t for t in pool if t.name not in taken]
             offered += rng.sample(others, min(len(others), rng.randint(1, self.config.max_distractors)))
             rng.shuffle(offered)
-        calls = [synth.call(tool) for tool in targets]  # each one verified with validate_call
-        pairs = list(zip(targets, calls, strict=True))
-        query = single_query(*pairs[0], rng) if len(pairs) == 1 else parallel_query(pairs, rng)
+        if kind == "parallel_multiple":
+            query = multi_query(groups, rng)
+        elif kind == "parallel":
+            query = repeated_query(*groups[0], rng)
+        else:
+            query = single_query(groups[0][0], groups[0][1][0], rng)
+        calls = [call for _, group in groups for call in group]
         if self.paraphrase is not None:
             rewritten = self.paraphrase(query, calls, offered)
             if states_all_values(rewritten, calls):
                 query = rewritten
+        if rng.random() < self.config.mask_rate:
+            offered, calls = mask_names(offered, calls, rng)
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": query}]
         chosen = {"role": "assistant", "tool_calls": [c.to_openai() for c in calls]}
         tools_json = self._tools_json(offered)
@@ -176,7 +214,7 @@ class ExampleFactory:
 
     # Rows are assembled from pre-serialized tool definitions: tools are most of each row's bytes and they repeat.
     def _tools_json(self, offered: list[ToolSpec]) -> str:
-        return "[" + ",".join(self.tool_json[t.name] for t in offered) + "]"
+        return "[" + ",".join(self.tool_json.get(t.name) or dumps_line(t.to_openai()) for t in offered) + "]"
 
     @staticmethod
     def _row_json(kind: str, messages: list[dict[str, Any]], tools_json: str) -> str:
@@ -196,9 +234,19 @@ class ExampleFactory:
                 return question, answer
         return None
 
-    def _irrelevance(self, index, ood, rng, pool, synth, request) -> Example:
-        offered = rng.sample(pool, min(len(pool), rng.randint(1, self.config.max_distractors)))
-        question, answer = request
+    def _missing_tool(self, index, ood, rng, pool, synth) -> Example:
+        """Hammer-style irrelevance: a real request for a tool, asked with that tool taken away."""
+        needed = rng.choice(pool)
+        words = _name_words(needed.name)
+        others = [t for t in pool if t.name != needed.name and not _name_words(t.name) & words]
+        if not others:
+            request = self._unrelated_request(rng, ood) or irrelevant_request(rng)
+            return self._irrelevance(index, ood, rng, [rng.choice(pool)], synth, *request)
+        offered = rng.sample(others, min(len(others), rng.randint(1, self.config.max_distractors)))
+        question = single_query(needed, synth.call(needed), rng)
+        return self._irrelevance(index, ood, rng, offered, synth, question, no_tool_answer(needed))
+
+    def _irrelevance(self, index, ood, rng, offered, synth, question: str, answer: str) -> Example:
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": question}]
         chosen = {"role": "assistant", "content": answer}
         tools_json = self._tools_json(offered)
@@ -206,6 +254,70 @@ class ExampleFactory:
         rejected = call_when_irrelevant(offered, synth.call, rng)
         dpo = [(IRRELEVANT_REJECTION, self._dpo_json(prompt, chosen, rejected, IRRELEVANT_REJECTION, tools_json))]
         return Example(index, "irrelevance", ood, row_json, dpo, _dedup_key(question, []))
+
+
+def _repeated_calls(
+    tool: ToolSpec, synth: ArgumentSynthesizer, rng: random.Random, count: int, limit: int
+) -> list[ToolCall]:
+    """`count` distinct calls of one tool. Most share all but one argument ("the weather in Paris, Rome and
+    Oslo"), the rest differ throughout, as BFCL's parallel questions do. Fewer come back when the argument space
+    is too small."""
+    first = synth.call(tool)
+    calls = [first]
+    if not first.arguments:
+        return calls
+    keys = list(first.arguments)
+    vary = [rng.choice(keys)] if rng.random() < 0.65 else keys
+    seen = {_call_text(first)}
+    for _ in range(min(count, limit) * 6):
+        if len(calls) >= min(count, limit):
+            break
+        fresh = synth.call(tool)
+        arguments = {**first.arguments, **{k: fresh.arguments[k] for k in vary if k in fresh.arguments}}
+        candidate = ToolCall(name=tool.name, arguments=arguments)
+        if validate_call(candidate, {tool.name: tool}):
+            candidate = fresh
+        if _call_text(candidate) not in seen:
+            seen.add(_call_text(candidate))
+            calls.append(candidate)
+    return calls
+
+
+def _call_text(call: ToolCall) -> str:
+    return json.dumps(call.arguments, sort_keys=True, ensure_ascii=False)
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in re.split(r"[_.\-]|(?<=[a-z])(?=[A-Z])", name.lower()) if len(w) >= 4}
+
+
+def mask_names(
+    tools: list[ToolSpec], calls: list[ToolCall], rng: random.Random
+) -> tuple[list[ToolSpec], list[ToolCall]]:
+    """Hammer's function masking: tool and top-level parameter names replaced by meaningless ones, so the model
+    must read descriptions rather than match names. Descriptions (and the request) stay as they were."""
+    renamed: dict[str, tuple[str, dict[str, str]]] = {}
+    masked = []
+    for tool in tools:
+        name = f"func_{rng.getrandbits(24):06x}"
+        schema = tool.parameters
+        plain = not any(k in schema for k in ("dependentRequired", "dependentSchemas", "allOf", "anyOf", "oneOf"))
+        params = {p: f"arg_{i}_{rng.getrandbits(12):03x}" for i, p in enumerate(tool.properties)} if plain else {}
+        if params:
+            schema = {
+                **schema,
+                "properties": {params[p]: sub for p, sub in tool.properties.items()},
+                "required": [params.get(p, p) for p in tool.required],
+            }
+            if "required" not in tool.parameters:
+                del schema["required"]
+        renamed[tool.name] = (name, params)
+        masked.append(ToolSpec(name=name, description=tool.description, parameters=schema))
+    out = []
+    for call in calls:
+        name, params = renamed[call.name]
+        out.append(ToolCall(name=name, arguments={params.get(k, k): v for k, v in call.arguments.items()}))
+    return masked, out
 
 
 _WORD = re.compile(r"[a-z]{5,}")
@@ -232,7 +344,7 @@ def _init_worker(factory: ExampleFactory) -> None:
 
 def _work(job: tuple[int, int, bool]) -> list[Example]:
     start, stop, ood = job
-    return [_FACTORY(i, ood) for i in range(start, stop)]
+    return [e for e in (_FACTORY(i, ood) for i in range(start, stop)) if e is not None]
 
 
 # --- orchestration ---------------------------------------------------------------------------------------
@@ -334,6 +446,26 @@ def generate(
     return splits, ood_names, warnings
 
 
+def synthesizable(tools: list[ToolSpec], config: BuildConfig) -> tuple[list[ToolSpec], list[dict[str, str]]]:
+    """The tools arguments can be synthesized for, and a record of each one skipped. One tool nothing satisfies
+    costs that tool, not the build (`strict` makes it fail the build, as a CI check of a tools file wants)."""
+    kept, skipped = [], []
+    for tool in tools:
+        synth = ArgumentSynthesizer(random.Random(f"{config.seed}:preflight:{tool.name}"), config.optional_rate)
+        try:
+            for _ in range(3):
+                synth.call(tool)
+        except SynthesisError as err:
+            if config.strict:
+                raise
+            skipped.append({"tool": tool.name, "path": err.path or "$", "reason": err.message})
+            continue
+        kept.append(tool)
+    if not kept:
+        raise AgentftError(f"no tool can be synthesized ({len(skipped)} skipped: {skipped[0]['reason']})")
+    return kept, skipped
+
+
 def build_dataset(
     tools_path: str | Path,
     out_dir: str | Path,
@@ -344,8 +476,10 @@ def build_dataset(
 ) -> dict[str, Any]:
     """Build and write the dataset atomically; returns the manifest."""
     tools_path, out_dir = Path(tools_path), Path(out_dir)
-    tools = load_tools(tools_path)
+    repairs: list[Repair] | None = None if config.strict else []
+    tools = load_tools(tools_path, repairs)
     try:
+        tools, skipped = synthesizable(tools, config)
         splits, ood_names, warnings = generate(tools, config, paraphrase, progress)
     except AgentftError as err:
         raise err.located(file=tools_path) from None
@@ -363,6 +497,8 @@ def build_dataset(
             "seed": config.seed,
             "config": asdict(config),
             "input": {"path": str(tools_path), "sha256": sha256_file(tools_path), "tools": [t.name for t in tools]},
+            "repairs": [r.to_json() for r in repairs or []],
+            "skipped": skipped,
             "ood_tools": ood_names,
             "counts": {split: dict(sorted(Counter(e.kind for e in splits[split]).items())) for split in SPLITS},
             "totals": {split: len(splits[split]) for split in SPLITS},
@@ -428,5 +564,22 @@ def dataset_card(manifest: dict[str, Any], tools: list[ToolSpec], splits: dict[s
         lines += ["Example:", "", "```json", dumps_line(json.loads(example.row_json)["messages"][1:]), "```", ""]
     if manifest["warnings"]:
         lines += ["## Warnings", "", *[f"- {w}" for w in manifest["warnings"]], ""]
+    if manifest["repairs"]:
+        kinds = Counter(r["kind"] for r in manifest["repairs"])
+        lines += [
+            "## Repairs",
+            "",
+            "Known slips in the tools file, rewritten as they are meant (every one is listed in `manifest.json`): "
+            + ", ".join(f"{kind} × {count}" for kind, count in kinds.most_common())
+            + ".",
+            "",
+        ]
+    if manifest["skipped"]:
+        lines += [
+            "## Skipped tools",
+            "",
+            *[f"- `{t['tool']}` at `{t['path']}`: {t['reason']}" for t in manifest["skipped"]],
+            "",
+        ]
     lines += ["Lineage: see `manifest.json` (command, seed, input and output sha256).", ""]
     return "\n".join(lines)

@@ -20,6 +20,7 @@ REJECTION_KINDS = (
     "hallucinated_arg",
     "wrong_value",
     "malformed_json",
+    "missing_call",  # one call of a parallel turn left out: the mistake small models make most on BFCL parallel
 )
 IRRELEVANT_REJECTION = "call_when_irrelevant"
 _MISSING = object()  # "this variant does not apply to that value"
@@ -110,6 +111,8 @@ def make_rejected(
         key, value = rng.choice(options)
         args[key] = value
         wrong = ToolCall(name=call.name, arguments=args)
+    elif kind == "missing_call":  # a turn-level mistake: see rejected_for_calls
+        return None
     elif kind == "malformed_json":
         body = json.dumps({"name": call.name, "arguments": args}, ensure_ascii=False)
         broken = body[:-1] if rng.random() < 0.5 else body.replace('"arguments": ', '"arguments" ', 1)
@@ -136,6 +139,10 @@ def rejected_for_calls(
     """Apply a rejection to one call of a (possibly parallel) turn; the others stay as chosen."""
     by_name = tools_by_name(tools)
     index = rng.randrange(len(calls))
+    if kind == "missing_call":
+        if len(calls) < 2:
+            return None
+        return {"role": "assistant", "tool_calls": [c.to_openai() for i, c in enumerate(calls) if i != index]}
     message = make_rejected(kind, calls[index], by_name[calls[index].name], tools, rng)
     if message is None or "content" in message or len(calls) == 1:
         return message

@@ -1,7 +1,9 @@
 """User queries that state every argument value of the calls they ask for.
 
-Phrasing comes from several templates driven by the tool and parameter descriptions. A teacher model can
-rewrite them afterwards through the `Paraphraser` hook (implemented by the training issue's distillation).
+Values are woven into sentences the way people write them ("find hotels in Lisbon from 2025-03-02, the top 5"),
+with phrasings per kind of parameter (places, paths, dates, code, numbers with their units, enums, flags), not
+`name=value` lists: a model trained on forms learns to call tools from forms. A teacher model can rewrite them
+afterwards through the `Paraphraser` hook.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from typing import Any, Protocol
 
 from agentft.calls import ToolCall
+from agentft.dataset.values import hint_for
 from agentft.tools import ToolSpec
 
 
@@ -21,24 +24,56 @@ class Paraphraser(Protocol):
     def __call__(self, query: str, calls: list[ToolCall], tools: list[ToolSpec]) -> str: ...
 
 
-_SENTENCE_END = re.compile(r"[.!?]+$")
+_SENTENCE_END = re.compile(r"[.!?:;,]+$")
+_UNIT = re.compile(
+    r"\b(?:in|as|of) (?:the )?(?:number of )?(seconds|minutes|hours|days|weeks|months|years|meters|metres|kilometers|"
+    r"kilometres|km|miles|feet|inches|cm|kg|kilograms|grams|pounds|lbs|celsius|fahrenheit|kelvin|dollars|usd|euros|"
+    r"percent|bytes|megabytes|mb|gb|milliseconds|ms|units|liters|litres|mph|km/h)\b",
+    re.I,
+)
+_NAME_UNIT = re.compile(r"_(seconds|secs|minutes|mins|hours|days|ms|km|kg|usd|percent|pct|bytes|mb|gb)$", re.I)
+_UNIT_WORDS = {"secs": "seconds", "mins": "minutes", "pct": "percent", "usd": "dollars", "ms": "milliseconds"}
+
+
+_PREAMBLE = re.compile(
+    r"^(this (function|tool|api|endpoint|method) (is used to |will |can )?|an? (function|tool|api|method) "
+    r"(that|to|which|for) |(function|tool|method|used|use this( tool)?) to |allows (you|users|the user) to )",
+    re.I,
+)
+
+
+def _imperative(text: str) -> str:
+    """'Calculates the area' -> 'calculate the area': descriptions speak of the tool, requests speak to it."""
+    first, _, rest = text.partition(" ")
+    lowered = first.lower()
+    if len(lowered) > 3 and lowered.endswith("s") and not lowered.endswith(("ss", "us", "is")):
+        if lowered.endswith("ies"):
+            first = first[:-3] + "y"
+        elif lowered.endswith(("ches", "shes", "sses", "xes", "zes")):
+            first = first[:-2]
+        else:
+            first = first[:-1]
+    return f"{first} {rest}".strip()
 
 
 def _task(tool: ToolSpec) -> str:
-    """'Search the docs. Returns ...' -> 'search the docs' (first sentence, lower-cased lead)."""
+    """'Searches the docs. Returns ...' -> 'search the docs' (first sentence, as an imperative)."""
     text = tool.description.strip().split("\n")[0]
     text = re.split(r"(?<=[.!?])\s", text)[0]
-    text = _SENTENCE_END.sub("", text).strip()
+    text = _imperative(_PREAMBLE.sub("", _SENTENCE_END.sub("", text).strip()))
     if not text:
-        return f"run {tool.name}"
+        return humanize(tool.name.split(".")[-1])
+    if len(text) > 1 and text[1].isupper():  # an acronym ("API ...") keeps its case
+        return text
     return text[0].lower() + text[1:]
 
 
-def _humanize(name: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ").lower()
+def humanize(name: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ").replace(".", " ").lower()
 
 
 def render_value(value: Any) -> str:
+    """How a value is written where it must survive verbatim (paraphrase checks, BFCL-style copying)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -50,64 +85,252 @@ def render_value(value: Any) -> str:
     return str(value)
 
 
-def _param_label(tool: ToolSpec, name: str, rng: random.Random) -> str:
-    desc = tool.properties.get(name, {}).get("description", "")
-    short = _SENTENCE_END.sub("", desc.split(".")[0]).strip()
-    if short and len(short) <= 48 and rng.random() < 0.5:
-        return short[0].lower() + short[1:]
-    return _humanize(name)
-
-
-def _arg_phrases(tool: ToolSpec, call: ToolCall, rng: random.Random) -> list[str]:
-    style = rng.randrange(3)
-    phrases = []
-    for name, value in call.arguments.items():
-        shown = render_value(value)
-        if style == 0:
-            phrases.append(f"{_param_label(tool, name, rng)} {shown}")
-        elif style == 1:
-            phrases.append(f"{name}={shown}")
-        else:
-            phrases.append(f"{_param_label(tool, name, rng)} set to {shown}")
-    return phrases
-
-
-def _join(parts: list[str]) -> str:
+def _join(parts: list[str], rng: random.Random | None = None) -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    last = " and " if rng is None or rng.random() < 0.8 else ", and "
+    return ", ".join(parts[:-1]) + last + parts[-1]
 
 
-_SINGLE = [
-    "Please {task} with {args}.",
-    "Can you {task}? Use {args}.",
-    "I need to {task}: {args}.",
-    "{Task} for me, with {args}.",
-    "Could you {task} using {args}?",
-    "Go ahead and {task} ({args}).",
+def _label(tool: ToolSpec, name: str) -> str:
+    """What a person calls the parameter: its name in words, or the description's words for cryptic names."""
+    words = humanize(name)
+    if len(name) <= 2 or any(ch.isdigit() for ch in name):
+        desc = tool.properties.get(name, {}).get("description", "")
+        short = _SENTENCE_END.sub("", re.split(r"[.(,;]", desc)[0]).strip()
+        if 0 < len(short) <= 40:
+            short = re.sub(r"^(the|a|an) ", "", short, flags=re.I)
+            return short[0].lower() + short[1:]
+    return words
+
+
+def _unit(tool: ToolSpec, name: str) -> str:
+    match = _NAME_UNIT.search(name)
+    if match:
+        unit = match.group(1).lower()
+        return _UNIT_WORDS.get(unit, unit)
+    desc = tool.properties.get(name, {}).get("description", "")
+    match = _UNIT.search(desc) if isinstance(desc, str) else None
+    return match.group(1).lower() if match else ""
+
+
+def _text(value: Any) -> str:
+    """A value as a person writes it: strings bare, lists as 'a, b and c', objects as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and value and all(isinstance(v, (str, int, float)) for v in value):
+        return _join([_text(v) for v in value])
+    if isinstance(value, (dict, list)) or value is None:
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# Phrases per kind of parameter; {v} is the value, {l} the parameter in words, {u} a unit with a leading space.
+_PHRASES: dict[str, list[str]] = {
+    "location": ["in {v}", "for {v}", "near {v}", "around {v}"],
+    "path": ["in {v}", "at {v}", "for the file {v}", "on {v}"],
+    "url": ["at {v}", "from {v}", "for {v}"],
+    "email": ["to {v}", "for {v}", "at {v}"],
+    "person": ["for {v}", "about {v}", "named {v}", "with {l} {v}"],
+    "query": ['for "{v}"', "about {v}", 'matching "{v}"', "on {v}"],
+    "title": ['titled "{v}"', 'called "{v}"', 'with the {l} "{v}"'],
+    "text": ['saying "{v}"', 'with the text "{v}"', 'reading "{v}"', 'with {l} "{v}"'],
+    "date": ["on {v}", "for {v}", "dated {v}", "with {l} {v}"],
+    "start": ["from {v}", "starting {v}", "since {v}"],
+    "end": ["until {v}", "through {v}", "ending {v}"],
+    "language": ["in {v}", "using {v}"],
+    "year": ["in {v}", "for the year {v}", "for {v}"],
+    "count": ["with the top {v}", "at most {v} of them", "limited to {v}", "with up to {v} results"],
+    "timeout": ["and give it {v} seconds", "with a {v}-second timeout", "timing out after {v} seconds"],
+    "number": ["with a {l} of {v}{u}", "for a {l} of {v}{u}", "where the {l} is {v}{u}", "with {l} {v}{u}"],
+    "enum": ["with {l} {v}", "using {v}", "as {v}", "with {l} set to {v}"],
+    "list": ["for {v}", "with {l} {v}", "covering {v}"],
+    "generic": ["with {l} {v}", "using {v} as the {l}", "where the {l} is {v}", "for {l} {v}"],
+}
+_BOOL_TRUE = ["with {l} on", "with {l} enabled", "and turn {l} on", "and yes to {l}"]
+_BOOL_FALSE = ["with {l} off", "without {l}", "with {l} disabled", "and no {l}"]
+_ENUM_MEANINGS = {
+    "asc": "ascending order (asc)",
+    "desc": "descending order (desc)",
+    "ascending": "ascending order",
+    "descending": "descending order",
+}
+
+
+def _phrase_kind(tool: ToolSpec, name: str, value: Any) -> str:
+    schema = tool.properties.get(name, {})
+    lowered = name.lower()
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, (dict, type(None))):
+        return "generic"
+    if "enum" in schema:
+        return "enum"
+    if isinstance(value, (int, float)):
+        if re.search(r"timeout|seconds", lowered) and _unit(tool, name) in ("", "seconds"):
+            return "timeout"
+        if re.search(r"(^|_)year(_|$)", lowered) and isinstance(value, int):
+            return "year"
+        if re.search(r"top_?k|limit|max_?results|num_?results|count", lowered) and isinstance(value, int):
+            return "count"
+        return "number"
+    desc = schema.get("description", "")
+    pool = hint_for(name, desc if isinstance(desc, str) else "")
+    if re.search(r"(^|_)(start|from|since|begin)", lowered) and pool in ("date", "date-time", "time"):
+        return "start"
+    if re.search(r"(^|_)(end|to|until|till)(_|$)", lowered) and pool in ("date", "date-time", "time"):
+        return "end"
+    return {
+        "city": "location",
+        "country": "location",
+        "state": "location",
+        "address": "location",
+        "path": "path",
+        "url": "url",
+        "domain": "url",
+        "email": "email",
+        "name": "person",
+        "first_name": "person",
+        "last_name": "person",
+        "username": "person",
+        "query": "query",
+        "title": "title",
+        "sentence": "text",
+        "date": "date",
+        "date-time": "date",
+        "language": "language",
+    }.get(pool or "", "generic")
+
+
+def _arg_phrase(tool: ToolSpec, name: str, value: Any, rng: random.Random, kind: str | None = None) -> str:
+    kind = kind or _phrase_kind(tool, name, value)
+    label = _label(tool, name)
+    if kind == "bool":
+        return rng.choice(_BOOL_TRUE if value else _BOOL_FALSE).format(l=label)
+    text = _text(value)
+    if kind == "enum" and isinstance(value, str) and value.lower() in _ENUM_MEANINGS and rng.random() < 0.5:
+        return f"in {_ENUM_MEANINGS[value.lower()]}"
+    unit = _unit(tool, name)
+    return rng.choice(_PHRASES[kind]).format(v=text, l=label, u=f" {unit}" if unit else "")
+
+
+def _is_code(tool: ToolSpec, name: str, value: Any) -> bool:
+    desc = tool.properties.get(name, {}).get("description", "")
+    return isinstance(value, str) and hint_for(name, desc if isinstance(desc, str) else "") in (
+        "code",
+        "command",
+        "sql",
+    )
+
+
+_LEADS = [
+    "{Task}",
+    "Please {task}",
+    "Can you {task}",
+    "Could you {task}",
+    "I need to {task}",
+    "I'd like to {task}",
+    "Help me {task}",
+    "I want to {task}",
 ]
-_SINGLE_NO_ARGS = ["Please {task}.", "Can you {task}?", "I need you to {task}.", "{Task}, please."]
-_PARALLEL_LEAD = ["Do these in one go: ", "I need several things. ", "Please handle all of this: ", ""]
-_PARALLEL_JOIN = [" Also, ", " Then ", " And ", " In addition, "]
+_QUESTION_LEADS = ("Can you", "Could you")
 
 
-def _sentence(template: str, tool: ToolSpec, call: ToolCall, rng: random.Random) -> str:
+def _end(sentence: str) -> str:
+    return sentence + ("?" if sentence.startswith(_QUESTION_LEADS) else ".")
+
+
+def _lead(tool: ToolSpec, rng: random.Random) -> str:
     task = _task(tool)
-    return template.format(task=task, Task=task[0].upper() + task[1:], args=_join(_arg_phrases(tool, call, rng)))
+    return rng.choice(_LEADS).format(task=task, Task=task[0].upper() + task[1:])
+
+
+def _request(tool: ToolSpec, call: ToolCall, rng: random.Random, lead: str | None = None) -> str:
+    """One natural request stating every argument: values woven into the sentence, code after a colon."""
+    lead = lead or _lead(tool, rng)
+    code = {k: v for k, v in call.arguments.items() if _is_code(tool, k, v)}
+    phrases = [_arg_phrase(tool, k, v, rng) for k, v in call.arguments.items() if k not in code]
+    rng.shuffle(phrases)
+    style = rng.randrange(3)
+    if not phrases:
+        sentence = _end(lead)
+    elif style == 0:
+        sentence = _end(f"{lead} {_join(phrases, rng)}")
+    elif style == 1:
+        sentence = _end(f"{lead}, {_join(phrases, rng)}")
+    else:  # the first detail up front: "In Lisbon, find hotels from 2025-03-02."
+        sentence = f"{_capital(phrases[0])}, {_task(tool)}" + (f" {_join(phrases[1:], rng)}." if phrases[1:] else ".")
+    for key, value in code.items():
+        label = _label(tool, key)
+        sentence = sentence[:-1] + rng.choice([f" with this {label}:\n{value}", f":\n```\n{value}\n```", f": {value}"])
+    return sentence
+
+
+def _capital(text: str) -> str:
+    return text[0].upper() + text[1:] if text else text
 
 
 def single_query(tool: ToolSpec, call: ToolCall, rng: random.Random) -> str:
-    templates = _SINGLE if call.arguments else _SINGLE_NO_ARGS
-    return _sentence(rng.choice(templates), tool, call, rng)
+    return _request(tool, call, rng)
 
 
-def parallel_query(pairs: list[tuple[ToolSpec, ToolCall]], rng: random.Random) -> str:
-    parts = [_sentence(rng.choice(_SINGLE if c.arguments else _SINGLE_NO_ARGS), t, c, rng) for t, c in pairs]
-    text = rng.choice(_PARALLEL_LEAD) + parts[0]
+def repeated_query(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
+    """BFCL's *parallel*: one function, several argument sets, asked for in one breath."""
+    keys = list(dict.fromkeys(k for c in calls for k in c.arguments))
+    varying = [k for k in keys if len({render_value(c.arguments.get(k)) for c in calls}) > 1]
+    shared = {k: calls[0].arguments[k] for k in keys if k not in varying and k in calls[0].arguments}
+    coded = any(_is_code(tool, k, v) for c in calls for k, v in c.arguments.items())
+    lead = _lead(tool, rng)
+    scalar = all(not isinstance(c.arguments.get(k), (list, dict)) for c in calls for k in varying)
+    if len(varying) == 1 and all(varying[0] in c.arguments for c in calls) and scalar and not coded:
+        key = varying[0]
+        values = [_text(c.arguments[key]) for c in calls]
+        shared_text = _join([_arg_phrase(tool, k, v, rng) for k, v in shared.items()], rng)
+        label = _label(tool, key)
+        kind = _phrase_kind(tool, key, calls[0].arguments[key])
+        if kind in ("location", "path", "person", "query", "date", "year", "url", "email") and rng.random() < 0.6:
+            each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label, u="")
+        else:
+            unit = _unit(tool, key)
+            values = [f"{v} {unit}" if unit else v for v in values]
+            each = rng.choice(
+                [
+                    f"for each {label}: {_join(values, rng)}",
+                    f"with {label} {_join(values, rng)}",
+                    f"once for every {label} in {_join(values, rng)}",
+                    f"for {label}s {_join(values, rng)}",
+                ]
+            )
+        body = f"{lead} {each}" + (f", {shared_text}" if shared_text else "")
+        return _end(body)
+    ordinals = ["first", "second", "third", "fourth"]
+    parts = []
+    for i, call in enumerate(calls):
+        phrases = [_arg_phrase(tool, k, v, rng) for k, v in call.arguments.items()]
+        if rng.random() < 0.5:
+            parts.append(f"{ordinals[i]} {_join(phrases, rng)}" if phrases else ordinals[i])
+        else:
+            parts.append(f"once {_join(phrases, rng)}" if phrases else "once")
+    times = {2: "twice", 3: "three times", 4: "four times"}[len(calls)]
+    joiner = rng.choice(["; ", ", then ", ", and "])
+    return _end(f"{lead} {times}: " + joiner.join(parts))
+
+
+def multi_query(pairs: list[tuple[ToolSpec, list[ToolCall]]], rng: random.Random) -> str:
+    """BFCL's *parallel_multiple*: several functions (each maybe more than once) in one request."""
+    parts = [_request(t, cs[0], rng) if len(cs) == 1 else repeated_query(t, cs, rng) for t, cs in pairs]
+    text = rng.choice(["", "A few things. ", "Two things: " if len(parts) == 2 else "Several things: "]) + parts[0]
     for part in parts[1:]:
-        joiner = rng.choice(_PARALLEL_JOIN)
-        text += joiner + part[0].lower() + part[1:]
+        joiner = rng.choice([" Also, ", " Then ", " And ", " After that, ", " On top of that, "])
+        text += joiner + (part if part.startswith(("I ", "I'")) else part[0].lower() + part[1:])
     return text
+
+
+def no_tool_answer(tool: ToolSpec) -> str:
+    """The plain answer to a request whose tool is not offered (Hammer-style irrelevance)."""
+    return f"None of the tools I have can {_task(tool)}, so I can't do that here."
 
 
 def states_all_values(query: str, calls: list[ToolCall]) -> bool:

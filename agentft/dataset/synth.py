@@ -40,7 +40,14 @@ FORMAT_POOLS = {
 
 
 class SynthesisError(AgentftError):
-    """A schema no synthesized value satisfies."""
+    """A schema no synthesized value satisfies; `parts` locate it inside the parameters schema."""
+
+    parts: tuple[str | int, ...] = ()
+
+    def inside(self, *parts: str | int) -> SynthesisError:
+        err = SynthesisError(self.message, file=self.file, path=self.path)
+        err.parts = (*parts, *self.parts)
+        return err
 
 
 def merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +112,14 @@ class ArgumentSynthesizer:
         """A call whose arguments validate against `tool`'s schema, or SynthesisError."""
         errors = []
         for _ in range(MAX_ATTEMPTS):
-            call = ToolCall(name=tool.name, arguments=self.value(tool.parameters, name=tool.name, depth=0))
+            try:
+                arguments = self.value(tool.parameters, name=tool.name, depth=0)
+            except SynthesisError as err:
+                raise SynthesisError(
+                    f"cannot synthesize valid arguments for tool {tool.name!r}: {err.message}",
+                    path=json_path(["parameters", *err.parts]),
+                ) from None
+            call = ToolCall(name=tool.name, arguments=arguments)
             errors = validate_call(call, {tool.name: tool})
             if not errors:
                 return call
@@ -180,7 +194,7 @@ class ArgumentSynthesizer:
             return self.rng.choice([r"^[a-z]+$", r"\d{3}-\d{4}", r"TODO|FIXME"])
         if fmt == "json-pointer":
             return "/" + "/".join(self.rng.sample(self.pools["tag"], 2))
-        text = self._hinted_string(name)
+        text = self._hinted_string(name, schema.get("description", ""))
         if hi is not None and len(text) > hi:
             text = text[:hi].rstrip() or text[:hi]
         while len(text) < lo:
@@ -189,12 +203,12 @@ class ArgumentSynthesizer:
             text = text[:hi]
         return text
 
-    def _hinted_string(self, name: str) -> str:
+    def _hinted_string(self, name: str, description: str = "") -> str:
         lowered = name.lower()
         if "lang" in lowered and ("code" in lowered or "program" in lowered):
             return self.rng.choice(PROGRAMMING_LANGUAGES)
-        pool = hint_for(name)
-        if pool == "language" and "program" in lowered:
+        pool = hint_for(name, description if isinstance(description, str) else "")
+        if pool == "language" and "program" in f"{lowered} {description}".lower():
             return self.rng.choice(PROGRAMMING_LANGUAGES)
         return self.rng.choice(self.pools[pool or "word"])
 
@@ -306,7 +320,10 @@ class ArgumentSynthesizer:
             chosen.append(spare.pop(self.rng.randrange(len(spare))))
         for key in properties:
             if key in chosen:
-                out[key] = self.value(properties[key], key, depth + 1)
+                try:
+                    out[key] = self.value(properties[key], key, depth + 1)
+                except SynthesisError as err:
+                    raise err.inside("properties", key) from None
         for key in chosen:
             if key not in properties:  # required but undeclared: let additionalProperties decide its shape
                 extra = schema.get("additionalProperties", {})

@@ -129,13 +129,63 @@ def pools() -> dict[str, list[str]]:
         "tag": draw(lambda: fake.word().lower()),
         "function": draw(lambda: f"{fake.word()}_{rng.choice(_CODE_WORDS)}"),
         "branch": draw(lambda: rng.choice(["main", "develop", "feature/", "fix/"]) + fake.word()),
+        "code": list(CODE_SNIPPETS),
+        "command": list(SHELL_COMMANDS),
+        "sql": list(SQL_QUERIES),
     }
+
+
+# Real code for parameters that take code: a `code` argument of "least" teaches nothing about code tools.
+CODE_SNIPPETS = (
+    "print(sum(range(10)))",
+    "print('hello, world')",
+    "import math; print(math.sqrt(2))",
+    "print(sorted([3, 1, 2]))",
+    "print(len('agentft'))",
+    "x = [i * i for i in range(5)]; print(x)",
+    "print(2 ** 16)",
+    "import json; print(json.dumps({'a': 1}))",
+    "print(max([4, 9, 2]))",
+    "print('abc'.upper())",
+    "from datetime import date; print(date.today())",
+    "print(round(3.14159, 2))",
+    "print(list(reversed('stressed')))",
+    "print({k: len(k) for k in ['ab', 'cde']})",
+    "import statistics; print(statistics.mean([1, 2, 3, 4]))",
+    "print(' '.join(['a', 'b', 'c']))",
+    "def f(n): return n * 2\nprint(f(21))",
+    "for i in range(3):\n    print(i)",
+    "import re; print(re.findall(r'\\d+', 'a1b22c333'))",
+    "print(sum(x for x in range(100) if x % 3 == 0))",
+)
+SHELL_COMMANDS = (
+    "ls -la",
+    "git status",
+    "df -h",
+    "pytest -q",
+    "cat README.md",
+    "grep -rn TODO src",
+    "du -sh .",
+    "python --version",
+    "git log --oneline -5",
+    "wc -l *.py",
+)
+SQL_QUERIES = (
+    "SELECT * FROM users LIMIT 10",
+    "SELECT count(*) FROM orders WHERE status = 'shipped'",
+    "SELECT name, email FROM customers ORDER BY name",
+    "SELECT avg(price) FROM products",
+    "SELECT id FROM invoices WHERE total > 100",
+)
 
 
 # Parameter-name hints -> pool; first match wins, so specific names come before generic ones.
 NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.I), pool)
     for p, pool in [
+        (r"^(code|snippet|script|source(_code)?|program|python(_code)?|code_?snippet|source_?text)$", "code"),
+        (r"^(command|cmd|shell_?command)$", "command"),
+        (r"^(sql|sql_?query)$", "sql"),
         (r"e-?mail", "email"),
         (r"url|uri|link|website|endpoint|href", "url"),
         (r"domain|host", "domain"),
@@ -170,9 +220,36 @@ NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def hint_for(name: str) -> str | None:
+# What a parameter's description says it holds, for names that say nothing ("court", "q", "loc"); only kinds a
+# description names unambiguously ("the city where...", "an email address").
+DESCRIPTION_HINTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.I), pool)
+    for p, pool in [
+        (r"\b(python|source) code\b|\bcode snippet|\bcode to (run|execute)", "code"),
+        (r"\bshell command", "command"),
+        (r"\bsql\b", "sql"),
+        (r"e-?mail address", "email"),
+        (r"\burl\b|\bweb ?page\b|\blink\b", "url"),
+        (r"\bcity\b", "city"),
+        (r"\bcountry\b", "country"),
+        (r"\bstate\b", "state"),
+        (r"\bfile ?path\b|\bpath to\b|\bfile name\b|\bdirectory\b", "path"),
+        (r"\bdate\b|yyyy-mm-dd", "date"),
+        (r"\bcompany\b", "company"),
+        (r"phone number", "phone"),
+        (r"\b(full )?name of the (person|user|author|customer|player|artist|employee)", "name"),
+        (r"\blanguage\b", "language"),
+    ]
+]
+
+
+def hint_for(name: str, description: str = "") -> str | None:
+    """The value pool a parameter's name (first) or description suggests."""
     for pattern, pool in NAME_HINTS:
         if pattern.search(name):
+            return pool
+    for pattern, pool in DESCRIPTION_HINTS:
+        if description and pattern.search(description):
             return pool
     return None
 
@@ -181,7 +258,8 @@ def hint_for(name: str) -> str | None:
 NUMBER_HINTS: list[tuple[re.Pattern[str], tuple[int, int]]] = [
     (re.compile(p, re.I), r)
     for p, r in [
-        (r"year", (1990, 2030)),
+        (r"(^|_)year(_|$)", (1990, 2030)),
+        (r"years|months|weeks|days|hours|minutes", (1, 30)),
         (r"\bage\b", (18, 90)),
         (r"port", (1024, 65535)),
         (r"month", (1, 12)),
