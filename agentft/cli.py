@@ -280,13 +280,16 @@ def bench_serve_cmd(
 @bench_app.command("train")
 def bench_train_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/train.json"),
-    steps: Annotated[int, typer.Option(help="SFT steps (batch 2).")] = 60,
-    limit: Annotated[int, typer.Option(help="BFCL cases per category.")] = 40,
+    steps: Annotated[int, typer.Option(help="SFT steps (batch 2).")] = 120,
+    limit: Annotated[int, typer.Option(help="Cases per BFCL category and per agentft suite.")] = 100,
+    overhead_steps: Annotated[
+        int, typer.Option(help="Steps of the agentft-vs-plain-TRL overhead runs (0 skips them).")
+    ] = 6,
 ) -> None:
-    """BFCL accuracy of the embedded base vs base + an SFT adapter trained only on agentft data, training
-    tokens/s, and the overhead of `agentft train` over a plain TRL script with the same settings (tens of minutes
-    on 2 CPU cores)."""
-    _write_bench(out, {"train": _run_train_bench(steps, limit)})
+    """Accuracy of the embedded base vs base + an SFT adapter trained only on agentft data, on every BFCL AST
+    category in the BFCL folder and on irrelevance built from tools held out of training; training tokens/s; and
+    the overhead of `agentft train` over a plain TRL script with the same settings (about an hour on 2 CPU cores)."""
+    _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps)})
 
 
 @bench_app.command("all")
@@ -301,7 +304,7 @@ def bench_all_cmd(
         "dataset": lambda: _run_dataset_bench(n, Path("schemas"), None),
         "router": lambda: _run_router_bench(Path("router/config.yaml"), HELD_OUT_STEPS),
         "serve": lambda: _run_serve_bench("smollm2"),
-        "train": lambda: _run_train_bench(60, 40),
+        "train": lambda: _run_train_bench(120, 100),
     }
     for name, run in runs.items():
         if name != "train" or train:
@@ -357,7 +360,7 @@ def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")
     return result
 
 
-def _run_train_bench(steps: int, limit: int) -> dict:
+def _run_train_bench(steps: int, limit: int, overhead_steps: int = 6) -> dict:
     from agentft.bench_train import bench_training
     from agentft.commands import quiet_libraries
 
@@ -365,7 +368,9 @@ def _run_train_bench(steps: int, limit: int) -> dict:
     bfcl = _bfcl_default()
     if bfcl is None:
         raise AgentftError("the training benchmark needs BFCL data (../shared/bfcl or tests/data/bfcl)")
-    return bench_training(Path("schemas"), bfcl, steps=steps, limit=limit, log=console.print)
+    return bench_training(
+        Path("schemas"), bfcl, steps=steps, limit=limit, overhead_steps=overhead_steps, log=console.print
+    )
 
 
 def _run_dataset_bench(n: int, schemas: Path, bfcl: Path | None) -> dict:

@@ -54,6 +54,13 @@ def dataset_cases(dataset_dir: str | Path, split: str, limit: int | None, sampli
     path = Path(dataset_dir) / f"{split}.jsonl"
     if not path.is_file():
         raise AgentftError(f"dataset has no {split!r} split", file=path)
+    return file_cases(path, limit, sampling)
+
+
+def file_cases(path: Path, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
+    """Rows of any file in agentft's dataset format, scored by exact call match."""
+    if not path.is_file():
+        raise AgentftError("evaluation file not found", file=path)
     cases = []
     for row in iter_jsonl(path):
         if limit is not None and len(cases) >= limit:
@@ -133,12 +140,15 @@ def build_suites(
     categories: Iterable[str],
     limit: int | None,
     max_new_tokens: int,
+    files: Iterable[str | Path] = (),
 ) -> dict[str, list[EvalCase]]:
     sampling = SamplingParams(max_new_tokens=max_new_tokens)
     suites: dict[str, list[EvalCase]] = {}
     if dataset_dir is not None:
         for split in splits:
             suites[split] = dataset_cases(dataset_dir, split, limit, sampling)
+    for file in map(Path, files):
+        suites[file.stem] = file_cases(file, limit, sampling)
     if bfcl_dir is not None:
         for category in categories:
             if is_relevance_category(category):

@@ -52,6 +52,7 @@ class EvalSettings(_Strict):
     splits: list[str] = ["test", "test_ood"]
     bfcl_dir: str | None = None  # e.g. ../shared/bfcl; None skips BFCL
     bfcl_categories: list[str] = ["simple_python", "multiple", "parallel"]
+    files: list[str] = []  # more JSONL suites in the dataset format (e.g. irrelevance on held-out tools), by stem
     limit: int | None = Field(50, ge=1)  # examples per split / category; None = all
     max_new_tokens: int = Field(160, ge=1)
     batch_size: int = Field(8, ge=1)

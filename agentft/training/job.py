@@ -58,7 +58,7 @@ def evaluate_adapter(ctx: TrainContext, model: Any) -> dict[str, Any]:
     from agentft.serving.embedded import EmbeddedBackend
 
     settings = ctx.config.eval
-    if not settings.splits and not settings.bfcl_dir:
+    if not settings.splits and not settings.bfcl_dir and not settings.files:
         return {}
     suites = build_suites(
         ctx.config.dataset,
@@ -67,6 +67,7 @@ def evaluate_adapter(ctx: TrainContext, model: Any) -> dict[str, Any]:
         settings.bfcl_categories,
         settings.limit,
         settings.max_new_tokens,
+        settings.files,
     )
     model.eval()
     backend = EmbeddedBackend(model, ctx.tokenizer, batch_size=settings.batch_size)
