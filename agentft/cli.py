@@ -88,8 +88,8 @@ def build_dataset_cmd(
         typer.Option(
             help="Example kinds and weights, e.g. single=1,parallel=1: single, multiple (the right tool among "
             "distractors), parallel (one tool called 2-4 times), parallel_multiple (several tools), irrelevance (no "
-            "offered tool fits) [default: single=0.25,multiple=0.25,parallel=0.2,parallel_multiple=0.15,"
-            "irrelevance=0.15]."
+            "offered tool fits), followup (a plain answer once the tool result is in), guard (see --guard-tools) "
+            "[default: single=0.25,multiple=0.25,parallel=0.2,parallel_multiple=0.15,irrelevance=0.15]."
         ),
     ] = None,
     ood_tools: Annotated[float, typer.Option(help="Share of tools held out of training for test_ood.")] = 0.2,
@@ -103,6 +103,14 @@ def build_dataset_cmd(
         float,
         typer.Option(help="Share of examples with tool and parameter names masked (Hammer), so names are not cues."),
     ] = 0.0,
+    guard_tools: Annotated[
+        Path | None,
+        typer.Option(
+            help="Tools file with refuse_request, redact_pii and detect_prompt_injection (schemas/safety_tools.json): "
+            "mixes guard examples into the data (guard=0.1 unless --mix names it), so the adapter keeps refusing "
+            "harmful asks, redacting personal data and flagging injected instructions."
+        ),
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -133,10 +141,14 @@ def build_dataset_cmd(
 
     from agentft.dataset.builder import DEFAULT_MIX, BuildConfig, build_dataset, parse_mix
 
+    weights = parse_mix(mix) if mix is not None else dict(DEFAULT_MIX)
+    if guard_tools is not None:
+        weights.setdefault("guard", 0.1)
     config = BuildConfig(
         n=n,
         seed=seed,
-        mix=parse_mix(mix) if mix is not None else dict(DEFAULT_MIX),
+        mix=weights,
+        guard_tools=str(guard_tools) if guard_tools else None,
         ood_tools=ood_tools,
         ood_fraction=ood_fraction,
         val_fraction=val_fraction,

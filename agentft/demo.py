@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentft.bench import SCHEMA_FILES
-from agentft.dataset.builder import SPLITS, BuildConfig, build_dataset
+from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.verify import verify_dataset
 
 SKILLS = {Path(name).stem.replace("_tools", ""): name for name in SCHEMA_FILES}
@@ -40,8 +40,10 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
     for skill, name in SKILLS.items():
         target = out / "datasets" / Path(name).stem
         with console.status(f"building and verifying {target} ..."):
-            # one distractor tool per prompt keeps sequences short for CPU training
-            config = BuildConfig(n=n, max_distractors=1)
+            # one distractor tool per prompt keeps sequences short for CPU training; guard examples keep the safety
+            # behaviour the gate checks, followups teach the agent loop to answer once a tool result is in
+            mix = {**DEFAULT_MIX, "followup": 0.15, "guard": 0.15}
+            config = BuildConfig(n=n, max_distractors=1, mix=mix, guard_tools="schemas/safety_tools.json")
             manifest = build_dataset(Path("schemas") / name, target, config, command=["agentft", "demo"])
             check = verify_dataset(target)
         table.add_row(
@@ -119,8 +121,8 @@ def run_agent(out: Path, base: str, console: Console) -> None:
     console.rule("4. agent loop: routed adapter → constrained call → validation → executor")
     trace = out / "agent_trace.jsonl"
     trace.unlink(missing_ok=True)
-    # two steps per task: enough to show a tool result fed back, and keeps `make demo` under 20 minutes on 2 cores
-    agent = build_agent(base, out / "router", out / "adapters", Path("schemas"), out / "workspace", 2, trace)
+    # up to four steps: a call or two, their results fed back, then the answer
+    agent = build_agent(base, out / "router", out / "adapters", Path("schemas"), out / "workspace", 4, trace)
     for task in AGENT_TASKS:
         messages, traces = agent.run(task)
         print_trace(traces, task)

@@ -3,12 +3,12 @@ import json
 import pytest
 
 from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
-from agentft.dataset.builder import KINDS, SPLITS, BuildConfig, build_dataset
+from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.io import sha256_file
 from agentft.tools import load_tools, parse_tools
 from agentft.validation import validate_call
-from tests.conftest import DATA, SCHEMAS, read_jsonl, run_cli
+from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
 TOOL_FILES = [
     SCHEMAS / "code_tools.json",
@@ -63,7 +63,7 @@ def test_every_call_is_schema_valid(built, tools_file):
                 total_calls += 1
             if row["kind"] == "multiple":
                 assert len(tools) >= 2
-    assert kinds == set(KINDS)
+    assert kinds == set(DEFAULT_MIX)
     assert total_calls > 300
 
 
@@ -286,3 +286,48 @@ def test_cli_option_errors(tmp_path, args, message):
     result = run_cli("build-dataset", SCHEMAS / "code_tools.json", "-o", tmp_path / "x", *args)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_guard_and_followup_rows(tmp_path):
+    """Guard rows end in a valid call to a guard tool; followups answer in text once the tool result is in, and
+    their DPO rejection is calling the tool again."""
+    out = tmp_path / "ds"
+    config = BuildConfig(
+        n=150, seed=2, mix={"guard": 1, "followup": 1}, guard_tools=str(SCHEMAS / "safety_tools.json")
+    )
+    build_dataset(SCHEMAS / "code_tools.json", out, config)
+    rows = read_jsonl(out / "train.jsonl")
+    assert {r["kind"] for r in rows} == {"guard", "followup"}
+    for row in rows:
+        final = row["messages"][-1]
+        if row["kind"] == "guard":
+            calls = _calls(final)
+            assert [c.name for c in calls][0] in {"refuse_request", "redact_pii", "detect_prompt_injection"}
+            assert validate_call(calls[0], parse_tools(row["tools"])) == []
+        else:
+            assert [m["role"] for m in row["messages"][1:]] == ["user", "assistant", "tool", "assistant"]
+            assert final["content"] and "tool_calls" not in final
+    dpo = [r for r in read_jsonl(out / "dpo.jsonl") if r["rejection_kind"] == "call_after_result"]
+    assert dpo and all(r["rejected"][0]["tool_calls"] for r in dpo)
+
+
+def test_guard_requests_are_not_safety_suite_cases():
+    """The suite judges the gate; guard rows must not train on its requests."""
+    from agentft.dataset.guardrails import HARMFUL
+
+    suite = " ".join(json.dumps(r["messages"]).lower() for r in read_jsonl(ROOT / "datasets/safety/v1/suite.jsonl"))
+    assert not [request for request, _ in HARMFUL if request.lower() in suite]
+
+
+def test_guard_mix_needs_guard_tools(tmp_path):
+    result = run_cli("build-dataset", SCHEMAS / "code_tools.json", "-o", tmp_path / "x", "--mix", "guard=1")
+    assert result.returncode == 2 and "--guard-tools" in result.stderr
+    result = run_cli(
+        "build-dataset",
+        SCHEMAS / "code_tools.json",
+        "-o",
+        tmp_path / "y",
+        "--guard-tools",
+        SCHEMAS / "code_tools.json",
+    )
+    assert result.returncode == 2 and "code_tools.json: guard tools file lacks refuse_request" in result.stderr

@@ -21,7 +21,14 @@ from typing import Any
 
 from agentft import __version__
 from agentft.calls import ToolCall
-from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS, call_when_irrelevant, rejected_for_calls
+from agentft.dataset.guardrails import guard_example, guard_tools
+from agentft.dataset.negatives import (
+    CALL_AFTER_RESULT,
+    IRRELEVANT_REJECTION,
+    REJECTION_KINDS,
+    call_when_irrelevant,
+    rejected_for_calls,
+)
 from agentft.dataset.queries import (
     Paraphraser,
     irrelevant_request,
@@ -39,7 +46,9 @@ from agentft.tools import ToolSpec, load_tools
 from agentft.validation import validate_call
 
 # BFCL's call shapes: one call; the right tool among distractors; one tool called 2-4 times; several tools; none.
-KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance")
+# Then two agent-loop shapes, off by default: `followup` answers in plain text once a tool result is in (an agent
+# that never learned to stop calls tools until max_steps), `guard` keeps safety behaviour (see guardrails.py).
+KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance", "followup", "guard")
 DEFAULT_MIX = {"single": 0.25, "multiple": 0.25, "parallel": 0.2, "parallel_multiple": 0.15, "irrelevance": 0.15}
 SPLITS = ("train", "val", "test", "test_ood")
 SYSTEM_PROMPT = (
@@ -63,6 +72,7 @@ class BuildConfig:
     max_distractors: int = 4
     mask_rate: float = 0.0  # share of examples whose tool and parameter names are masked (Hammer)
     strict: bool = False  # fail on the first tool that needs a repair or cannot be synthesized, instead of going on
+    guard_tools: str | None = None  # tools file with refuse_request, redact_pii, detect_prompt_injection
     workers: int = 0  # 0 = one per core
 
     def validate(self) -> None:
@@ -75,6 +85,8 @@ class BuildConfig:
             )
         if any(w < 0 for w in self.mix.values()) or sum(self.mix.values()) <= 0:
             raise AgentftError("--mix weights must be non-negative and not all zero")
+        if self.mix.get("guard", 0) > 0 and not self.guard_tools:
+            raise AgentftError("--mix guard needs --guard-tools FILE (e.g. schemas/safety_tools.json)")
         for name in ("val_fraction", "test_fraction", "ood_fraction", "ood_tools", "optional_rate"):
             if not 0 <= getattr(self, name) < 1:
                 raise AgentftError(f"{name} must be in [0, 1)")
@@ -126,15 +138,21 @@ class ExampleFactory:
     """Generates the example for one index; pure function of (tools, config, index)."""
 
     def __init__(
-        self, tools: list[ToolSpec], ood_names: set[str], config: BuildConfig, paraphrase: Paraphraser | None = None
+        self,
+        tools: list[ToolSpec],
+        ood_names: set[str],
+        config: BuildConfig,
+        paraphrase: Paraphraser | None = None,
+        guards: list[ToolSpec] = (),
     ):
         self.config = config
         self.paraphrase = paraphrase
+        self.guards = list(guards)
         self.pools = {
             False: [t for t in tools if t.name not in ood_names],
             True: [t for t in tools if t.name in ood_names],
         }
-        self.tool_json = {t.name: dumps_line(t.to_openai()) for t in tools}
+        self.tool_json = {t.name: dumps_line(t.to_openai()) for t in [*tools, *self.guards]}
         self.vocabulary = {
             ood: _stems(" ".join(f"{t.name} {t.description}" for t in pool)) for ood, pool in self.pools.items()
         }
@@ -154,6 +172,22 @@ class ExampleFactory:
         pool = self.pools[ood]
         if kind in ("multiple", "parallel_multiple") and len(pool) < 2:
             kind = "single"
+        if kind == "guard":
+            conversation, offered, call = guard_example(self.guards, pool, synth, rng, synth.pools)
+            return self._answered(index, ood, "guard", conversation, offered, [call], rng)
+        if kind == "followup":
+            tool = rng.choice(pool)
+            call = synth.call(tool)
+            sentence = rng.choice(synth.pools["sentence"])
+            conversation = [
+                {"role": "user", "content": single_query(tool, call, rng)},
+                {"role": "assistant", "tool_calls": [call.to_openai()]},
+                {"role": "tool", "name": tool.name, "content": dumps_line({"ok": True, "output": sentence})},
+            ]
+            answer = rng.choice(["Done. {s}", "Here is what came back: {s}", "{s}", "It worked: {s}"]).format(
+                s=sentence
+            )
+            return self._answered(index, ood, "followup", conversation, [tool], answer, rng, repeat=call)
         if kind == "irrelevance":
             if len(pool) >= 2 and rng.random() < 0.5:
                 return self._missing_tool(index, ood, rng, pool, synth)
@@ -233,6 +267,33 @@ class ExampleFactory:
             if not _stems(question) & self.vocabulary[ood]:  # no tool may plausibly serve it
                 return question, answer
         return None
+
+    def _answered(
+        self, index, ood, kind, conversation, offered, answer, rng, repeat: ToolCall | None = None
+    ) -> Example:
+        """A multi-turn row ending in `answer`: guard calls (a list) or a plain reply after a tool result (a str)."""
+        prompt = [{"role": "system", "content": SYSTEM_PROMPT}, *conversation]
+        if isinstance(answer, str):
+            chosen: dict[str, Any] = {"role": "assistant", "content": answer}
+            calls: list[ToolCall] = []
+        else:
+            calls = answer
+            errors = [e for c in calls for e in validate_call(c, offered)]
+            if errors:
+                raise AgentftError(f"guard tools: {errors[0]} (their schemas must accept agentft's guard calls)")
+            chosen = {"role": "assistant", "tool_calls": [c.to_openai() for c in calls]}
+        tools_json = self._tools_json(offered)
+        row_json = self._row_json(kind, [*prompt, chosen], tools_json)
+        dpo = []
+        if repeat is not None:  # calling again once the result is in: the loop that never ends
+            rejected = {"role": "assistant", "tool_calls": [repeat.to_openai()]}
+            dpo.append((CALL_AFTER_RESULT, self._dpo_json(prompt, chosen, rejected, CALL_AFTER_RESULT, tools_json)))
+        else:
+            rejected = rejected_for_calls("wrong_tool", calls, offered, rng)
+            if rejected is not None:
+                dpo.append(("wrong_tool", self._dpo_json(prompt, chosen, rejected, "wrong_tool", tools_json)))
+        key = _dedup_key(" ".join(str(m.get("content", "")) for m in conversation), calls)
+        return Example(index, kind, ood, row_json, dpo, key)
 
     def _missing_tool(self, index, ood, rng, pool, synth) -> Example:
         """Hammer-style irrelevance: a real request for a tool, asked with that tool taken away."""
@@ -395,13 +456,14 @@ def generate(
     config: BuildConfig,
     paraphrase: Paraphraser | None = None,
     progress: Callable[[int], None] | None = None,
+    guards: list[ToolSpec] = (),
 ) -> tuple[dict[str, list[Example]], list[str], list[str]]:
     """Generate, dedup and split. Returns (examples per split, OOD tool names, warnings)."""
     config.validate()
     ood_names = choose_ood_tools(tools, config.ood_tools, config.seed)
     n_ood = round(config.n * config.ood_fraction) if ood_names else 0
     n_in = config.n - n_ood
-    factory = ExampleFactory(tools, set(ood_names), config, paraphrase)
+    factory = ExampleFactory(tools, set(ood_names), config, paraphrase, guards)
     workers = config.workers or min(os.cpu_count() or 1, 8)
     if config.n < 2000:
         workers = 1  # process start-up costs more than it saves on small runs
@@ -478,9 +540,15 @@ def build_dataset(
     tools_path, out_dir = Path(tools_path), Path(out_dir)
     repairs: list[Repair] | None = None if config.strict else []
     tools = load_tools(tools_path, repairs)
+    guards = []
+    if config.guard_tools:
+        try:
+            guards = guard_tools(load_tools(config.guard_tools, []))
+        except AgentftError as err:
+            raise err.located(file=config.guard_tools) from None
     try:
         tools, skipped = synthesizable(tools, config)
-        splits, ood_names, warnings = generate(tools, config, paraphrase, progress)
+        splits, ood_names, warnings = generate(tools, config, paraphrase, progress, guards)
     except AgentftError as err:
         raise err.located(file=tools_path) from None
     with atomic_directory(out_dir) as staging:

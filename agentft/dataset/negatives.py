@@ -23,6 +23,7 @@ REJECTION_KINDS = (
     "missing_call",  # one call of a parallel turn left out: the mistake small models make most on BFCL parallel
 )
 IRRELEVANT_REJECTION = "call_when_irrelevant"
+CALL_AFTER_RESULT = "call_after_result"  # the tool called again although its result already answers the request
 _MISSING = object()  # "this variant does not apply to that value"
 _HALLUCINATED = ["verbose", "user_id", "api_key", "force", "debug", "session_token", "priority", "retries"]
 

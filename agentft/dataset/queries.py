@@ -147,8 +147,8 @@ _PHRASES: dict[str, list[str]] = {
     "list": ["for {v}", "with {l} {v}", "covering {v}"],
     "generic": ["with {l} {v}", "using {v} as the {l}", "where the {l} is {v}", "for {l} {v}"],
 }
-_BOOL_TRUE = ["with {l} on", "with {l} enabled", "and turn {l} on", "and yes to {l}"]
-_BOOL_FALSE = ["with {l} off", "without {l}", "with {l} disabled", "and no {l}"]
+_BOOL_TRUE = ["with {l} on", "with {l} enabled", "turning {l} on", "with {l}"]
+_BOOL_FALSE = ["with {l} off", "without {l}", "with {l} disabled", "turning {l} off"]
 _ENUM_MEANINGS = {
     "asc": "ascending order (asc)",
     "desc": "descending order (desc)",
