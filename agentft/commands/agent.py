@@ -90,8 +90,9 @@ def agent_run(
     ] = "llguidance",
     backend: Annotated[str, typer.Option(help="embedded (transformers+PEFT) or vllm.")] = "embedded",
 ) -> None:
-    """Route each step to the code, retrieval or safety adapter, generate one schema-constrained call, validate it,
-    run it in the sandboxed executors and feed the result back, until a final answer or --max-steps."""
+    """Route each step to the code, retrieval or safety adapter, generate a call (decoded again under the tools'
+    JSON schema when it fails validation), validate it, run it in the sandboxed executors and feed the result back,
+    until a final answer or --max-steps."""
     quiet_libraries()
     agent = build_agent(base_model, router_dir, registry, schemas, workspace, max_steps, trace, grammar, backend)
     messages, traces = agent.run(task)
