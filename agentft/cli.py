@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentft.errors import AgentftError
+from agentft.router.held_out import held_out_files
 
 app = typer.Typer(
     name="agentft",
@@ -208,36 +209,6 @@ def build_dataset_cmd(
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
-HELD_OUT_STEPS = [
-    Path("router/eval_steps.jsonl"),
-    Path("router/fresh_steps.jsonl"),
-    Path("router/holdout_steps.jsonl"),
-    Path("router/blind_steps.jsonl"),  # written after the others; its errors then shaped the split encoder
-    Path("router/sealed_steps.jsonl"),  # written before the split encoder and the last written steps; its score then
-    # chose among runtimes and data mixes
-    Path("router/sealed2_steps.jsonl"),  # written before the ONNX runtime was chosen; its errors guided more steps
-    Path("router/sealed3_steps.jsonl"),  # written before those steps; its errors then guided more steps
-    Path("router/sealed4_steps.jsonl"),  # written before the encoder was tuned; scored frozen, then tuned
-    Path("router/sealed5_steps.jsonl"),  # written after that, before the training steps that followed
-    Path("router/sealed6_steps.jsonl"),  # written after those, before the next ones
-    Path("router/sealed7_steps.jsonl"),  # written before 3 tuning epochs were chosen; its errors were read then
-    Path("router/sealed8_steps.jsonl"),  # written before 162 more training steps; its score chose to add them
-    Path("router/sealed9_steps.jsonl"),  # written after that choice, scored once to judge it
-    Path("router/sealed10_steps.jsonl"),  # written before the steps on the routes' borders (next two files)
-    Path("router/sealed11_steps.jsonl"),  # those borders; both scored before and once after those steps
-    Path("router/sealed12_steps.jsonl"),  # written after that, before the next change
-    Path("router/sealed13_steps.jsonl"),  # half after a tool result: scored 93.6% once; its errors were read
-    Path("router/sealed14_steps.jsonl"),  # likewise, written before the tool-named follow-ups; scored before and after
-    Path("router/sealed15_steps.jsonl"),  # 15-17: written after that change, scored on it, then on two variants
-    Path("router/sealed16_steps.jsonl"),  # not kept (training on the older held-out files; a 3-seed soup)
-    Path("router/sealed17_steps.jsonl"),
-    Path("router/sealed18_steps.jsonl"),  # written before those variants were scored; it judged them
-    Path("router/sealed19_steps.jsonl"),  # written before a GPU sweep of tuning variants (none kept); read after
-    Path("router/sealed20_steps.jsonl"),  # written before the steps that continue a code tool's artifact; judged them
-    Path("router/sealed21_steps.jsonl"),  # written before an all-mpnet-base-v2 escalation was tried; printed beside
-    # the older files while its variants were compared
-    Path("router/sealed22_steps.jsonl"),  # written before that escalation was scored; it judged it (no gain: dropped)
-]
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -265,7 +236,7 @@ def bench_router_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/router.json"),
     config: Annotated[Path, typer.Option(help="Router config.")] = Path("router/config.yaml"),
     steps: Annotated[
-        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: all in router/).")
+        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: every file in router/held_out/).")
     ] = None,
     seeds: Annotated[
         int, typer.Option(min=1, help="Train the config's router with this many seeds and report the spread.")
@@ -273,7 +244,7 @@ def bench_router_cmd(
 ) -> None:
     """Router accuracy on held-out realistic steps and per-step latency once loaded (p50/p95, batched), with the
     config's encoder and with static embeddings distilled from it."""
-    _write_bench(out, {"router": _run_router_bench(config, steps or HELD_OUT_STEPS, seeds)})
+    _write_bench(out, {"router": _run_router_bench(config, steps or held_out_files(), seeds)})
 
 
 @bench_app.command("serve")
@@ -314,7 +285,7 @@ def bench_all_cmd(
     it), then collected into OUT and its markdown summary (as `agentft bench summary` does)."""
     runs = {
         "dataset": lambda: _run_dataset_bench(n, Path("schemas"), None),
-        "router": lambda: _run_router_bench(Path("router/config.yaml"), HELD_OUT_STEPS),
+        "router": lambda: _run_router_bench(Path("router/config.yaml"), held_out_files()),
         "serve": lambda: _run_serve_bench("smollm2"),
         "train": lambda: _run_train_bench(120, 100),
     }

@@ -111,7 +111,7 @@ def train_demo_router(out: Path, datasets: dict[str, Path], console: Console) ->
     )
     router = train_router(config, log=console.print)
     router.save(out / "router")
-    print_router_report(evaluate_router(router, load_steps("router/eval_steps.jsonl"), latency_samples=50))
+    print_router_report(evaluate_router(router, load_steps("router/held_out/eval_steps.jsonl"), latency_samples=50))
     return out / "router"
 
 

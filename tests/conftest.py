@@ -28,7 +28,7 @@ def train_frozen_router():
     from agentft.router.router_config import load_router_config
     from agentft.router.router_trainer import train_router
 
-    overrides = [f"data.steps=[{ROOT / 'router' / 'steps.jsonl'}]", "data.datasets={}", "finetune=null"]
+    overrides = [f"data.steps=[{ROOT / 'router' / 'train' / 'steps.jsonl'}]", "data.datasets={}", "finetune=null"]
     return train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
 
 

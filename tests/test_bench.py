@@ -60,12 +60,12 @@ def test_router_benchmark_scores_each_variant_the_config_on_pytorch_and_another_
 
     monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))  # tuned weights export a graph of their own
     steps = tmp_path / "steps.jsonl"
-    steps.write_text("".join((ROOT / "router" / "steps.jsonl").read_text().splitlines(keepends=True)[::10]))
+    steps.write_text("".join((ROOT / "router" / "train" / "steps.jsonl").read_text().splitlines(keepends=True)[::10]))
     config = tmp_path / "router.yaml"
     config.write_text(
         f"encoder: {{runtime: onnx-int8}}\ndata: {{steps: [{steps}], datasets: {{}}}}\nfinetune: {{epochs: 1}}\n"
     )
-    held_out = [ROOT / "router" / "eval_steps.jsonl", ROOT / "router" / "sealed6_steps.jsonl"]
+    held_out = [ROOT / "router" / "held_out" / "eval_steps.jsonl", ROOT / "router" / "held_out" / "sealed6_steps.jsonl"]
     result = bench_router(config, held_out, ("config", "frozen"), seeds=2)
     model = "sentence-transformers:all-MiniLM-L6-v2"
     tuned, on_torch, frozen = (f"{model} tuned (onnx-int8)", f"{model} tuned (torch)", f"{model} (onnx-int8)")

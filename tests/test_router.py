@@ -30,7 +30,7 @@ def router(tmp_path_factory) -> Router:
 
 
 def test_router_generalizes_to_held_out_steps(router):
-    report = evaluate_router(router, load_steps(ROOT / "router" / "eval_steps.jsonl"), latency_samples=10)
+    report = evaluate_router(router, load_steps(ROOT / "router" / "held_out" / "eval_steps.jsonl"), latency_samples=10)
     assert report["accuracy"] >= 0.85  # the benchmark reports the exact figure; this guards regressions
     assert set(report["per_class"]) >= {"code", "retrieval", "safety"}
     assert sum(sum(row.values()) for row in report["confusion"].values()) == report["n"]
@@ -39,7 +39,7 @@ def test_router_generalizes_to_held_out_steps(router):
 def test_latency_is_timed_over_the_whole_set(router):
     """Single-step latency samples steps spread over all the rows, not the first ones: held-out files differ in
     step length (the newer ones carry tool results), and the first files alone flattered p50 and p95."""
-    rows = load_steps(ROOT / "router" / "eval_steps.jsonl")
+    rows = load_steps(ROOT / "router" / "held_out" / "eval_steps.jsonl")
     timed: list[str] = []
 
     class Recording(Router):
@@ -58,7 +58,7 @@ def test_latency_is_timed_over_the_whole_set(router):
 def test_save_load_roundtrip_gives_identical_predictions(router, tmp_path):
     router.save(tmp_path / "r")
     loaded = Router.load(tmp_path / "r", encoder=router.encoder)
-    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "eval_steps.jsonl")[:30]]
+    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "held_out" / "eval_steps.jsonl")[:30]]
     assert np.allclose(loaded.weights, router.weights) and np.allclose(loaded.bias, router.bias)
     assert [r.to_json() for r in loaded.predict(texts)] == [r.to_json() for r in router.predict(texts)]
 
@@ -117,7 +117,7 @@ def test_onnx_runtime_encodes_like_torch(tmp_path, monkeypatch, runtime):
     """Same embeddings as PyTorch (int8: close), in the input order although batches are sorted by length, and the
     exported graph is cached: a second encoder reuses it."""
     monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path))
-    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "eval_steps.jsonl")[:7]]
+    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "held_out" / "eval_steps.jsonl")[:7]]
     expected = SentenceTransformerEncoder(EncoderSettings(batch_size=3)).encode(texts)
     encoder = SentenceTransformerEncoder(EncoderSettings(batch_size=3, runtime=runtime))
     got = encoder.encode(texts)
@@ -136,11 +136,11 @@ def test_onnx_runtime_encodes_like_torch(tmp_path, monkeypatch, runtime):
 def test_no_training_step_paraphrases_a_held_out_step(monkeypatch):
     """The benchmark's held-out files measure routing of steps never seen only while training holds no paraphrase
     of them (~30 s: the repo's ~3,600 steps through MiniLM)."""
-    from agentft.cli import HELD_OUT_STEPS
+    from agentft.router.held_out import held_out_files
 
     monkeypatch.chdir(ROOT)
     train = [row["text"] for row in training_steps(load_router_config(ROOT / "router" / "config.yaml"))]
-    held_out = [row["text"] for path in HELD_OUT_STEPS for row in read_jsonl(ROOT / path)]
+    held_out = [row["text"] for path in held_out_files(ROOT / "router" / "held_out") for row in read_jsonl(ROOT / path)]
     # none but the control: a held-out step reworded, which the check must find (one pass through the encoder)
     control = "Who owns the payments service per the service catalog?"
     assert [step for step, _, _ in near_copies([*train, control], held_out)] == [control]
@@ -155,7 +155,7 @@ def test_bad_steps_file_names_the_line(tmp_path):
 
 def test_router_cli_train_predict_eval(tmp_path):
     out = tmp_path / "router"
-    steps = ROOT / "router" / "steps.jsonl"
+    steps = ROOT / "router" / "train" / "steps.jsonl"
     overrides = ["--set", f"data.steps=[{steps}]", "--set", "data.datasets={}", "--set", "finetune=null"]
     trained = run_cli("router", "train", *overrides, "-o", out)
     assert trained.returncode == 0, trained.stderr
@@ -166,9 +166,9 @@ def test_router_cli_train_predict_eval(tmp_path):
     assert predicted.returncode == 0, predicted.stderr
     lines = read_jsonl(tmp_path / "out.jsonl")
     assert [line["adapter"] for line in lines] == ["retrieval", "code"]
-    evaluated = run_cli("router", "eval", out, ROOT / "router" / "eval_steps.jsonl", "--json", tmp_path / "e.json")
+    evaluated = run_cli("router", "eval", out, ROOT / "router" / "held_out" / "eval_steps.jsonl", "--json", tmp_path / "e.json")
     assert evaluated.returncode == 0 and "accuracy" in evaluated.stdout
-    assert json.loads((tmp_path / "e.json").read_text())["n"] == len(read_jsonl(ROOT / "router" / "eval_steps.jsonl"))
+    assert json.loads((tmp_path / "e.json").read_text())["n"] == len(read_jsonl(ROOT / "router" / "held_out" / "eval_steps.jsonl"))
     missing = run_cli("router", "predict", tmp_path / "nope", tmp_path / "in.jsonl")
     assert missing.returncode == 2 and "no router.json" in missing.stderr
 
@@ -189,7 +189,7 @@ def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 
     monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))  # tuned weights: a graph of their own
-    templated = load_steps(ROOT / "router" / "steps.jsonl")
+    templated = load_steps(ROOT / "router" / "train" / "steps.jsonl")
     rows = [templated[i] for i in np.random.default_rng(0).permutation(len(templated))[:96]]
     steps = tmp_path / "steps.jsonl"
     steps.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -212,7 +212,7 @@ def test_derived_encoder_travels_with_the_router(tmp_path, monkeypatch, derive):
     assert json.loads((tmp_path / "r" / "router.json").read_text())["encoder"]["model"] == "encoder"
     assert list((tmp_path / "r" / "encoder").rglob("*.safetensors"))
     loaded = Router.load(tmp_path / "r")  # loads the tuned encoder from the folder, not the packaged one
-    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "eval_steps.jsonl")[:20]]
+    texts = [r["text"] for r in read_jsonl(ROOT / "router" / "held_out" / "eval_steps.jsonl")[:20]]
     expected = [r.to_json() for r in router.predict(texts)]
     got = [r.to_json() for r in loaded.predict(texts)]
     assert [g["adapter"] for g in got] == [e["adapter"] for e in expected]
@@ -230,7 +230,7 @@ def test_tuned_router_is_reproducible(tmp_path):
     import torch
 
     steps = tmp_path / "steps.jsonl"
-    steps.write_text("".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "steps.jsonl")[::25]))
+    steps.write_text("".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "train" / "steps.jsonl")[::25]))
     overrides = [f"data.steps=[{steps}]", "data.datasets={}", "encoder.runtime=torch", "finetune.epochs=1"]
     config = load_router_config(ROOT / "router" / "config.yaml", overrides)
     weights = []

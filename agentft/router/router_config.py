@@ -47,7 +47,7 @@ class FinetuneSettings(_Strict):
 
 
 class DataSettings(_Strict):
-    steps: list[str] = ["router/steps.jsonl"]
+    steps: list[str] = ["router/train/steps.jsonl"]
     datasets: dict[str, str] = {}  # adapter -> build-dataset output; its tool-using queries come labeled for free
     max_per_dataset: int = Field(300, ge=1)
 

@@ -1,6 +1,6 @@
-"""Regenerate router/steps.jsonl (training) and router/eval_steps.jsonl (held out) from the phrase banks below.
+"""Regenerate router/train/steps.jsonl and router/held_out/eval_steps.jsonl from the phrase banks below.
 
-Run from the repo root: `python router/make_steps.py`. The two files share no template and no filler word list, so
+Run from the repo root: `python scripts/make_steps.py`. The two files share no template and no filler word list, so
 the held-out accuracy measures generalization to steps the router never saw; generated training steps that
 paraphrase any held-out step (`near_copies`) are dropped. Each line is
 {"text": <step context>, "adapter": "code" | "retrieval" | "safety", "source": <which bank>}.
@@ -14,7 +14,7 @@ import json
 import random
 from pathlib import Path
 
-HERE = Path(__file__).parent
+ROUTER = Path(__file__).resolve().parent.parent / "router"
 
 BANKS = {
     "train": {
@@ -420,7 +420,7 @@ def name_tools(rows: list[dict], rng: random.Random) -> None:
 
 
 def main() -> None:
-    from agentft.cli import HELD_OUT_STEPS
+    from agentft.router.held_out import held_out_files
     from agentft.router.router_trainer import load_steps, near_copies
 
     splits = {}
@@ -437,11 +437,18 @@ def main() -> None:
         splits[name] = rows
     # the held-out files written one by one later can land close to a template's output: such steps leave training
     held_out = [r["text"] for r in splits["eval_steps.jsonl"]]
-    held_out += [r["text"] for path in HELD_OUT_STEPS if path.name != "eval_steps.jsonl" for r in load_steps(path)]
+    held_out += [
+        r["text"]
+        for path in held_out_files(ROUTER / "held_out")
+        if path.name != "eval_steps.jsonl"
+        for r in load_steps(path)
+    ]
     paraphrases = {step for step, _, _ in near_copies([r["text"] for r in splits["steps.jsonl"]], held_out)}
     splits["steps.jsonl"] = [r for r in splits["steps.jsonl"] if r["text"] not in paraphrases]
     for name, rows in splits.items():
-        (HERE / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (ROUTER / ("held_out" if name == "eval_steps.jsonl" else "train") / name).write_text(
+            "".join(json.dumps(r) + "\n" for r in rows)
+        )
         counts = {a: sum(r["adapter"] == a for r in rows) for a in BANKS["train"]}
         print(f"{name}: {len(rows)} steps {counts}")
 
