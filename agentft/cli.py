@@ -236,7 +236,8 @@ def bench_router_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/router.json"),
     config: Annotated[Path, typer.Option(help="Router config.")] = Path("router/config.yaml"),
     steps: Annotated[
-        list[Path] | None, typer.Option(help="Held-out labeled steps; repeat (default: every file in router/held_out/).")
+        list[Path] | None,
+        typer.Option(help="Held-out labeled steps; repeat (default: every file in router/held_out/)."),
     ] = None,
     seeds: Annotated[
         int, typer.Option(min=1, help="Train the config's router with this many seeds and report the spread.")
@@ -456,6 +457,10 @@ def main() -> None:
         app()
     except AgentftError as err:
         err_console.print(f"[bold red]error:[/bold red] {err}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except OSError as err:  # an unwritable output folder, a full disk: the OS's words, one line
+        where = f"{err.filename}: " if err.filename else ""
+        err_console.print(f"[bold red]error:[/bold red] {where}{err.strerror or err}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -15,12 +15,19 @@ from typing import Any
 
 from agentft.errors import AgentftError, json_path
 
+MAX_FILE_BYTES = 32 << 20  # tool files and configs: far past any real one, short of what fills memory when parsed
+
 
 def read_json_or_jsonl(path: str | Path) -> Any:
-    """Parse a file as JSON, falling back to JSONL (a list of its non-empty lines)."""
+    """Parse a file as JSON, falling back to JSONL (a list of its non-empty lines). A UTF-8 byte-order mark is
+    skipped; NaN and Infinity (which Python's json accepts) are refused, as JSON itself does."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise AgentftError(
+                f"file is {path.stat().st_size >> 20} MB, over the {MAX_FILE_BYTES >> 20} MB limit", file=path
+            )
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise AgentftError("file not found", file=path) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -28,16 +35,26 @@ def read_json_or_jsonl(path: str | Path) -> Any:
     if not text.strip():
         raise AgentftError("file is empty", file=path)
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            raise AgentftError(str(exc), file=path) from None
+        data = _jsonl_fallback(text, exc, path)
     except RecursionError:
         raise AgentftError(f"JSON nested too deeply (more than {MAX_NESTING} levels)", file=path) from None
-    except json.JSONDecodeError as whole_err:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        if len(lines) < 2:
-            raise AgentftError(f"invalid JSON: {whole_err.msg} (line {whole_err.lineno})", file=path) from None
-        data = list(iter_jsonl(path))
     check_tree(data, path)
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (use null or a finite number)")
+
+
+def _jsonl_fallback(text: str, whole_err: json.JSONDecodeError, path: Path) -> list[Any]:
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 2:
+        raise AgentftError(f"invalid JSON: {whole_err.msg} (line {whole_err.lineno})", file=path) from None
+    return list(iter_jsonl(path))
 
 
 MAX_NESTING = 100  # far beyond any real tool schema, well inside Python's recursion limit for the schema walkers
@@ -82,18 +99,29 @@ def iter_jsonl(path: str | Path) -> Iterator[Any]:
         raise AgentftError("file not found", file=path) from None
     with handle:
         index = 0
-        for lineno, line in enumerate(handle, start=1):
+        for lineno, line in _lines(handle, path):
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                yield json.loads(line, parse_constant=_refuse_constant)
             except RecursionError:
                 raise AgentftError("JSON nested too deeply", file=path, path=f"$[{index}]") from None
             except json.JSONDecodeError as exc:
                 raise AgentftError(
                     f"invalid JSON on line {lineno}: {exc.msg}", file=path, path=f"$[{index}]"
                 ) from None
+            except ValueError as exc:  # NaN / Infinity
+                raise AgentftError(f"line {lineno}: {exc}", file=path, path=f"$[{index}]") from None
             index += 1
+
+
+def _lines(handle: Any, path: Path) -> Iterator[tuple[int, str]]:
+    lineno = 0
+    try:
+        for lineno, line in enumerate(handle, start=1):  # noqa: B007 - lineno names the bad line below
+            yield lineno, line
+    except UnicodeDecodeError:
+        raise AgentftError(f"line {lineno + 1} is not UTF-8 text", file=path) from None
 
 
 def dumps_line(obj: Any) -> str:

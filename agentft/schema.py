@@ -13,8 +13,9 @@ from typing import Any
 import referencing
 import referencing.exceptions
 import referencing.jsonschema
+import regex
 from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 
 from agentft.errors import AgentftError, json_path
 
@@ -240,6 +241,26 @@ def normalize_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+PATTERN_TIMEOUT_S = 0.05
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]):
+    """`pattern` with a time bound: Python's `re` backtracks without limit, so one tool schema with `^(a+)+$`
+    and one argument the model got wrong would hang validation (and every server thread behind it)."""
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matched = regex.search(pattern, instance, timeout=PATTERN_TIMEOUT_S) is not None
+    except TimeoutError:
+        yield ValidationError(f"{instance[:80]!r}: pattern {pattern!r} took too long to check")
+        return
+    if not matched:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+BoundedValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 def compile_validator(schema: dict[str, Any]) -> Draft202012Validator:
     """A reusable validator (with format checking) for a normalized schema; build once, validate many."""
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return BoundedValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -22,6 +22,7 @@ from agentft.schema import compile_validator, map_bfcl_types, normalize_schema
 
 ToolFormat = Literal["openai", "bfcl", "mcp"]
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+MAX_NAME = 64  # OpenAI's limit on function names
 
 
 class ToolSpec(BaseModel):
@@ -92,6 +93,8 @@ def parse_tool(entry: Any, repairs: list[Repair] | None = None) -> ToolSpec:
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise AgentftError("tool name must be a non-empty string", path=json_path([*base, "name"]))
+    if len(name) > MAX_NAME:
+        raise AgentftError(f"tool name is {len(name)} characters, over {MAX_NAME}", path=json_path([*base, "name"]))
     if not _NAME_RE.match(name):
         raise AgentftError(
             f"invalid tool name {name!r} (letters, digits, '_', '.', '-'; not starting with a digit)",

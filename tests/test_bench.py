@@ -65,7 +65,10 @@ def test_router_benchmark_scores_each_variant_the_config_on_pytorch_and_another_
     config.write_text(
         f"encoder: {{runtime: onnx-int8}}\ndata: {{steps: [{steps}], datasets: {{}}}}\nfinetune: {{epochs: 1}}\n"
     )
-    held_out = [ROOT / "router" / "held_out" / "eval_steps.jsonl", ROOT / "router" / "held_out" / "sealed6_steps.jsonl"]
+    held_out = [
+        ROOT / "router" / "held_out" / "eval_steps.jsonl",
+        ROOT / "router" / "held_out" / "sealed6_steps.jsonl",
+    ]
     result = bench_router(config, held_out, ("config", "frozen"), seeds=2)
     model = "sentence-transformers:all-MiniLM-L6-v2"
     tuned, on_torch, frozen = (f"{model} tuned (onnx-int8)", f"{model} tuned (torch)", f"{model} (onnx-int8)")

@@ -140,7 +140,9 @@ def test_no_training_step_paraphrases_a_held_out_step(monkeypatch):
 
     monkeypatch.chdir(ROOT)
     train = [row["text"] for row in training_steps(load_router_config(ROOT / "router" / "config.yaml"))]
-    held_out = [row["text"] for path in held_out_files(ROOT / "router" / "held_out") for row in read_jsonl(ROOT / path)]
+    held_out = [
+        row["text"] for path in held_out_files(ROOT / "router" / "held_out") for row in read_jsonl(ROOT / path)
+    ]
     # none but the control: a held-out step reworded, which the check must find (one pass through the encoder)
     control = "Who owns the payments service per the service catalog?"
     assert [step for step, _, _ in near_copies([*train, control], held_out)] == [control]
@@ -166,9 +168,13 @@ def test_router_cli_train_predict_eval(tmp_path):
     assert predicted.returncode == 0, predicted.stderr
     lines = read_jsonl(tmp_path / "out.jsonl")
     assert [line["adapter"] for line in lines] == ["retrieval", "code"]
-    evaluated = run_cli("router", "eval", out, ROOT / "router" / "held_out" / "eval_steps.jsonl", "--json", tmp_path / "e.json")
+    evaluated = run_cli(
+        "router", "eval", out, ROOT / "router" / "held_out" / "eval_steps.jsonl", "--json", tmp_path / "e.json"
+    )
     assert evaluated.returncode == 0 and "accuracy" in evaluated.stdout
-    assert json.loads((tmp_path / "e.json").read_text())["n"] == len(read_jsonl(ROOT / "router" / "held_out" / "eval_steps.jsonl"))
+    assert json.loads((tmp_path / "e.json").read_text())["n"] == len(
+        read_jsonl(ROOT / "router" / "held_out" / "eval_steps.jsonl")
+    )
     missing = run_cli("router", "predict", tmp_path / "nope", tmp_path / "in.jsonl")
     assert missing.returncode == 2 and "no router.json" in missing.stderr
 
@@ -230,7 +236,9 @@ def test_tuned_router_is_reproducible(tmp_path):
     import torch
 
     steps = tmp_path / "steps.jsonl"
-    steps.write_text("".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "train" / "steps.jsonl")[::25]))
+    steps.write_text(
+        "".join(json.dumps(r) + "\n" for r in load_steps(ROOT / "router" / "train" / "steps.jsonl")[::25])
+    )
     overrides = [f"data.steps=[{steps}]", "data.datasets={}", "encoder.runtime=torch", "finetune.epochs=1"]
     config = load_router_config(ROOT / "router" / "config.yaml", overrides)
     weights = []

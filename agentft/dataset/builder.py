@@ -51,6 +51,7 @@ from agentft.validation import validate_call
 KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance", "followup", "guard")
 DEFAULT_MIX = {"single": 0.25, "multiple": 0.25, "parallel": 0.2, "parallel_multiple": 0.15, "irrelevance": 0.15}
 SPLITS = ("train", "val", "test", "test_ood")
+MAX_TOOL_BYTES = 32 << 10
 SYSTEM_PROMPT = (
     "You are a helpful assistant with access to tools. When a tool fits the request, call it with arguments "
     "taken from the request; when none fits, answer directly without calling a tool."
@@ -513,6 +514,13 @@ def synthesizable(tools: list[ToolSpec], config: BuildConfig) -> tuple[list[Tool
     costs that tool, not the build (`strict` makes it fail the build, as a CI check of a tools file wants)."""
     kept, skipped = [], []
     for tool in tools:
+        size = len(dumps_line(tool.to_openai()))
+        if size > MAX_TOOL_BYTES:  # e.g. a 100k-value enum: every row would carry it, and no prompt holds it
+            reason = f"definition is {size >> 10} KB, over the {MAX_TOOL_BYTES >> 10} KB a prompt can carry"
+            if config.strict:
+                raise AgentftError(f"tool {tool.name!r}: {reason}")
+            skipped.append({"tool": tool.name, "path": "$", "reason": reason})
+            continue
         synth = ArgumentSynthesizer(random.Random(f"{config.seed}:preflight:{tool.name}"), config.optional_rate)
         try:
             for _ in range(3):
@@ -524,7 +532,11 @@ def synthesizable(tools: list[ToolSpec], config: BuildConfig) -> tuple[list[Tool
             continue
         kept.append(tool)
     if not kept:
-        raise AgentftError(f"no tool can be synthesized ({len(skipped)} skipped: {skipped[0]['reason']})")
+        first = skipped[0]
+        raise AgentftError(
+            f"no tool can be synthesized ({len(skipped)} skipped; {first['tool']!r} at {first['path']}: "
+            f"{first['reason']})"
+        )
     return kept, skipped
 
 
@@ -538,6 +550,8 @@ def build_dataset(
 ) -> dict[str, Any]:
     """Build and write the dataset atomically; returns the manifest."""
     tools_path, out_dir = Path(tools_path), Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AgentftError("output path exists and is not a directory", file=out_dir)
     repairs: list[Repair] | None = None if config.strict else []
     tools = load_tools(tools_path, repairs)
     guards = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.schema import compile_validator
 from agentft.tools import ToolSpec, parse_tools
 from agentft.validation import CallError, validate_call
 
@@ -94,13 +95,11 @@ def _looks_like_call(text: str) -> bool:
 
 def _schema_mismatch(text: str, schema: dict[str, Any]) -> str | None:
     """Why a constrained reply does not satisfy its constraint (e.g. cut off by max_new_tokens), or None."""
-    from jsonschema import Draft202012Validator
-
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"constrained reply is not complete JSON: {exc.msg}"
-    error = next(iter(Draft202012Validator(schema).iter_errors(obj)), None)
+    error = next(iter(compile_validator(schema).iter_errors(obj)), None)
     return None if error is None else f"constrained reply violates its schema: {error.message[:200]}"
 
 
