@@ -18,8 +18,8 @@ from agentft.dataset.builder import SYSTEM_PROMPT
 from agentft.io import dumps_line
 from agentft.router.router import Route
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams
+from agentft.serving.reply import validated_replies
 from agentft.tools import ToolSpec, parse_tools
-from agentft.validation import reply_schema, validate_call
 
 CLARIFY = (
     "I could not produce a valid action for this step, so I did not run anything. Could you rephrase the request?"
@@ -87,26 +87,13 @@ class Agent:
             return StepResult([*messages, {"role": "assistant", "content": ROUTING_FAILED}], trace, True)
         tools = self._tools_for(route.adapter)
         adapter = self.adapters.get(route.adapter)
-        # First the reply as trained: Hermes <tool_call> blocks or plain text (the answer). Only a reply that is
-        # neither a valid call nor an allowed answer is decoded again under the tools' JSON schema: an adapter
-        # never trained on the schema's {"answer": ...} form could otherwise never stop calling tools.
         request = GenerationRequest(
             messages, [t.to_openai() for t in tools], adapter, None, SamplingParams(max_new_tokens=self.max_new_tokens)
         )
-        constrained = False
-        for attempt in range(self.retries + 2):
-            completion = self.backend.generate([request])[0]
-            calls = completion.calls
-            errors = [completion.parse_error] if completion.parse_error else []
-            errors += [str(e) for call in calls for e in validate_call(call, tools)]
-            if not calls and not errors and not self.allow_answer:
-                errors = ["a tool call is required"]
-            if not errors:
-                break
-            if not constrained:
-                request.schema, constrained = reply_schema(tools, allow_answer=False), True
-            else:  # keywords no grammar enforces (uniqueItems, not, ...) can still fail validation: sample again
-                request.sampling = SamplingParams(self.max_new_tokens, temperature=0.7, seed=attempt)
+        [(completion, errors)] = validated_replies(
+            self.backend, [request], [tools], allow_answer=self.allow_answer, retries=self.retries
+        )
+        calls = completion.calls
         base = dict(step=index, adapter=adapter, route=route.adapter, confidence=route.confidence, raw=completion.text)
         if errors:
             trace = StepTrace(

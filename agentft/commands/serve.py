@@ -10,7 +10,29 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from agentft.errors import AgentftError
+
 console = Console(stderr=True)
+
+
+def _serve_front(
+    base_ref: str, folders: dict[str, Path], router_dir: Path | None, backend: str, host: str, port: int, dry: bool
+) -> None:
+    """agentft's OpenAI-compatible front (routing, validation) over the embedded or the vLLM backend."""
+    import uvicorn
+
+    from agentft.router import Router
+    from agentft.serving import load_backend
+    from agentft.serving.openai_server import RoutedServer, create_app
+
+    router = Router.load(router_dir) if router_dir is not None else None
+    if dry:
+        console.print(f"would serve {base_ref} ({backend}) on http://{host}:{port}/v1", highlight=False)
+        return
+    engine = load_backend(backend, base_ref, folders)
+    server = RoutedServer(engine, list(folders), router)
+    console.print(f"serving {base_ref} ({backend}) on http://{host}:{port}/v1 as models: {', '.join(server.models())}")
+    uvicorn.run(create_app(server), host=host, port=port, log_level="warning")
 
 
 def serve_cmd(
@@ -25,18 +47,33 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     grammar: Annotated[str, typer.Option(help="Structured-output engine (vLLM: llguidance).")] = "llguidance",
     registry: Annotated[Path | None, typer.Option(help="Adapter registry folder.")] = None,
+    router: Annotated[
+        Path | None,
+        typer.Option(help="Trained router folder: adds model `auto`, which routes each request to its adapter."),
+    ] = None,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="embedded (transformers + PEFT in this process, no vLLM needed) or vllm (without --router: vLLM's "
+            "own OpenAI server; with it: vLLM's engine behind agentft's routing front)."
+        ),
+    ] = "embedded",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the vLLM command instead of running it.")] = False,
     vllm_args: Annotated[
         list[str] | None,
         typer.Argument(help="Extra `vllm serve` arguments after `--`, e.g. `-- --max-model-len 2048`."),
     ] = None,
 ) -> None:
-    """Serve the base and adapters with vLLM's OpenAI-compatible server (multi-LoRA, tool calls, JSON schema).
+    """Serve the base and adapters on an OpenAI-compatible `/v1/chat/completions` (and `/v1/models`).
 
-    Each adapter is a LoRA module: send `"model": "code"` to use the `code` adapter, `"model": "base"` for none.
-    Tool calls are parsed with the Hermes parser and prompts use agentft's chat template, as in training. The
-    server runs in the foreground (this process becomes vLLM); stop it with Ctrl-C or by its PID. On CPU machines
-    install `agentft[serve-cpu]`, on GPU machines `agentft[serve]`; `-- --tensor-parallel-size 2` scales out.
+    Send `"model": "code"` to use the `code` adapter, `"model": "base"` for none; with `--router DIR`, `"model":
+    "auto"` lets the router pick the adapter for every request (the choice comes back in the `x-agentft-adapter`
+    header and the body's `agentft` field). Replies are validated against the request's `tools`: a call that fails
+    is decoded again under their JSON schema, and a broken call is never returned. Any OpenAI client works
+    unmodified (`base_url="http://127.0.0.1:8000/v1"`).
+
+    `--backend vllm` without `--router` runs vLLM's own server (this process becomes vLLM; on CPU machines install
+    `agentft[serve-cpu]`, on GPU machines `agentft[serve]`; `-- --tensor-parallel-size 2` scales out).
     """
     from agentft.models import cache_dir, resolve_base_model
     from agentft.registry import resolve_adapters
@@ -44,7 +81,12 @@ def serve_cmd(
     from agentft.serving.vllm_backend import check_grammar, require_vllm, vllm_env
 
     check_grammar(grammar)
+    if backend not in ("embedded", "vllm"):
+        raise AgentftError(f"unknown backend {backend!r}; choose embedded or vllm")
     base_ref, folders = resolve_adapters(adapter or [], registry, base)
+    if router is not None or backend == "embedded":
+        _serve_front(base_ref, folders, router, backend, host, port, dry_run)
+        return
     base_path = resolve_base_model(base_ref)
     argv = serve_argv(
         base_path,
