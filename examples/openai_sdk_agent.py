@@ -24,9 +24,8 @@ messages = [{"role": "user", "content": sys.argv[1] if len(sys.argv) > 1 else "W
 for step in range(6):
     raw = client.chat.completions.with_raw_response.create(model="auto", messages=messages, tools=tools)
     message = raw.parse().choices[0].message
-    print(
-        f"step {step}: adapter={raw.headers.get('x-agentft-adapter')} confidence={raw.headers.get('x-agentft-confidence')}"
-    )
+    adapter, confidence = raw.headers.get("x-agentft-adapter"), raw.headers.get("x-agentft-confidence")
+    print(f"step {step}: adapter={adapter} confidence={confidence}")
     messages.append(message.model_dump(exclude_none=True))
     if not message.tool_calls:
         print("answer:", message.content)
