@@ -154,6 +154,7 @@ def bench_serve(
     from agentft.serving import load_backend
 
     path = resolve_base_model(base)
+    router = _quick_router()
     free = _requests(datasets, per_set, max_new_tokens, constrained=False)
     constrained = _requests(datasets, per_set, max_new_tokens, constrained=True)
     results: dict[str, Any] = {"base_model": base, "requests": len(free), "max_new_tokens": max_new_tokens}
@@ -166,9 +167,102 @@ def bench_serve(
             backend = load_backend(kind, path, folders, max_string_length=64, **options)
             grammars = GRAMMAR_BACKENDS if kind == "embedded" else ("llguidance",)
             results[kind] = bench_backend(backend, grammars, free, constrained)
+            results[kind]["routing_front"] = bench_front(backend, list(folders), router, free)
             del backend
             gc.collect()
     return results
+
+
+def _quick_router() -> Any:
+    """The config's router on its templated steps with the encoder frozen (seconds): what `auto` costs to route does
+    not depend on how well it was tuned."""
+    from agentft.router.router_config import load_router_config
+    from agentft.router.router_trainer import train_router
+
+    overrides = ["data.steps=[router/train/steps.jsonl]", "data.datasets={}", "finetune=null"]
+    return train_router(load_router_config("router/config.yaml", overrides), log=lambda _: None)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[GenerationRequest]) -> dict[str, Any]:
+    """`agentft serve`'s OpenAI endpoint over HTTP on 127.0.0.1: model `auto` (routed) vs the adapter named in the
+    request, interleaved request by request so drift hits both alike, then all requests at once for requests/s."""
+    import socket
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+    import uvicorn
+
+    from agentft.serving.openai_server import RoutedServer, create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(RoutedServer(backend, adapters, router)), port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+    bodies = {
+        model: [
+            {"model": model, "messages": r.messages, "tools": r.tools, "max_tokens": r.sampling.max_new_tokens}
+            for r in requests
+        ]
+        for model in ("auto", adapters[0])
+    }
+
+    def post(body: dict[str, Any]) -> float:
+        started = time.perf_counter()
+        reply = httpx.post(url, json=body, timeout=600)
+        reply.raise_for_status()
+        return time.perf_counter() - started
+
+    try:
+        post(bodies["auto"][0])  # warm-up: first-use costs (ONNX session, grammar compile) are not routing
+        latency: dict[str, list[float]] = {model: [] for model in bodies}
+        for i in range(len(requests)):
+            order = list(bodies) if i % 2 == 0 else list(bodies)[::-1]
+            for model in order:
+                latency[model].append(post(bodies[model][i]))
+        throughput = {}
+        for model, batch in bodies.items():
+            started = time.perf_counter()
+            with ThreadPoolExecutor(len(batch)) as pool:
+                list(pool.map(post, batch))
+            throughput[model] = len(batch) / (time.perf_counter() - started)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    route_ms = []
+    for r in requests:
+        started = time.perf_counter()
+        router.route(r.messages)
+        route_ms.append(1000 * (time.perf_counter() - started))
+    named = adapters[0]
+    rows = {
+        ("auto" if model == "auto" else "named"): {
+            "model": model,
+            "p50_s": round(statistics.median(values), 4),
+            "p95_s": round(_percentile(values, 0.95), 4),
+            "requests_per_s": round(throughput[model], 3),
+        }
+        for model, values in latency.items()
+    }
+    return {
+        **rows,
+        "requests": len(requests),
+        "router_ms_p50": round(statistics.median(route_ms), 3),
+        "overhead_p50": round(rows["auto"]["p50_s"] / rows["named"]["p50_s"] - 1, 4),
+        "throughput_ratio": round(throughput["auto"] / throughput[named], 4),
+    }
 
 
 # Router variants trained and scored side by side: the config as written, its encoder left frozen (what tuning buys),

@@ -336,6 +336,12 @@ def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")
         for grammar, run in run_set["constrained"].items():
             overhead = fmt(run["overhead_per_token"], "+.1%")
             console.print(f"  {grammar}: valid {run['valid_call_rate']:.0%}, overhead/token {overhead}")
+        front = run_set["routing_front"]
+        console.print(
+            f"  OpenAI endpoint: auto p50 {front['auto']['p50_s']:.3f}s vs named {front['named']['p50_s']:.3f}s "
+            f"({front['overhead_p50']:+.1%}), {front['auto']['requests_per_s']:.2f} vs "
+            f"{front['named']['requests_per_s']:.2f} requests/s; routing {front['router_ms_p50']:.2f} ms"
+        )
         multi = run_set["multi_lora"]
         console.print(
             f"  multi-LoRA (3 adapters mixed vs base): {multi['throughput_ratio']:.2f}x; "

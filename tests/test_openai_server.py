@@ -32,14 +32,18 @@ def router():
 
 
 @pytest.fixture(scope="module")
-def url(tiny_model, tiny_adapters, router):
-    import uvicorn
-
+def backend(tiny_model, tiny_adapters):
     from agentft.serving.embedded import EmbeddedBackend
 
     adapters = {"code": tiny_adapters["a"], "retrieval": tiny_adapters["b"]}
-    backend = EmbeddedBackend.load(str(tiny_model), adapters, max_string_length=24, batch_size=8)
-    app = create_app(RoutedServer(backend, list(adapters), router))
+    return EmbeddedBackend.load(str(tiny_model), adapters, max_string_length=24, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def url(backend, router):
+    import uvicorn
+
+    app = create_app(RoutedServer(backend, ["code", "retrieval"], router))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -179,3 +183,15 @@ def test_unmodified_openai_sdk_drives_a_tool_loop(url):
         for call in message.tool_calls:
             messages.append({"role": "tool", "tool_call_id": call.id, "content": "ok: 3 tests passed"})
     assert adapters and all(a in ("base", "code", "retrieval") for a in adapters)
+
+
+def test_bench_front_measures_auto_beside_the_named_adapter(backend, router):
+    from agentft.bench_serve import bench_front
+    from agentft.serving.protocol import GenerationRequest, SamplingParams
+
+    requests = [GenerationRequest(m, TOOLS, sampling=SamplingParams(8)) for m in (CODE_ASK, DOCS_ASK)]
+    result = bench_front(backend, ["code", "retrieval"], router, requests)
+    assert result["requests"] == 2 and result["auto"]["model"] == "auto" and result["named"]["model"] == "code"
+    for row in (result["auto"], result["named"]):
+        assert 0 < row["p50_s"] <= row["p95_s"] and row["requests_per_s"] > 0
+    assert result["router_ms_p50"] > 0
