@@ -431,7 +431,7 @@ def demo(
     ),
     base: Annotated[str, typer.Option(help="Base model shared by the adapters.")] = "smollm2",
     n: Annotated[int, typer.Option("--n", help="Examples per tool set.")] = 400,
-    steps: Annotated[int, typer.Option(help="Training steps per adapter.")] = 12,
+    steps: Annotated[int, typer.Option(help="Training steps per adapter.")] = 24,
 ) -> None:
     """The main job end to end on the embedded SmolLM2-135M: build the code, retrieval and safety datasets from
     `schemas/`, train one adapter per skill (each evaluated against the base and passed through the safety gate),

@@ -156,7 +156,7 @@ def summary(entries: list[Any], console: Console) -> None:
         console.print(f"{entry.ref}: card {entry.path / 'README.md'}, loss curves {entry.path / 'loss.png'}")
 
 
-def run_demo(out: Path, console: Console, *, base: str = "smollm2", n: int = 400, steps: int = 12) -> None:
+def run_demo(out: Path, console: Console, *, base: str = "smollm2", n: int = 400, steps: int = 24) -> None:
     started = time.perf_counter()
     datasets = build_datasets(out, n, console)
     entries = train_adapters(out, datasets, base, steps, console)

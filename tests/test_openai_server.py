@@ -195,3 +195,38 @@ def test_bench_front_measures_auto_beside_the_named_adapter(backend, router):
     for row in (result["auto"], result["named"]):
         assert 0 < row["p50_s"] <= row["p95_s"] and row["requests_per_s"] > 0
     assert result["router_ms_p50"] > 0
+
+
+def test_cli_serves_auto_on_the_embedded_backend(tiny_model, tiny_adapters, router, tmp_path):
+    """`agentft serve --router` as a user runs it: a subprocess, then an OpenAI request to model auto."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    router.save(tmp_path / "router")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = ["serve", "--base", str(tiny_model), "-a", f"code={tiny_adapters['a']}", "--router", tmp_path / "router"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentft", *map(str, args), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        reply = _post(f"http://127.0.0.1:{port}", {"model": "auto", "messages": CODE_ASK, "max_tokens": 8})
+        assert reply.status_code == 200, reply.text
+        assert reply.headers["x-agentft-adapter"] in ("code", "base")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)

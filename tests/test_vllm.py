@@ -78,7 +78,19 @@ def test_unoffered_grammar_is_a_clear_error(tiny_model):
 
 
 def test_serve_dry_run_prints_the_vllm_command(tiny_model, tiny_adapters):
-    result = run_cli("serve", "--base", tiny_model, "-a", f"a={tiny_adapters['a']}", "--dry-run", "--", "--x", "1")
+    result = run_cli(
+        "serve",
+        "--backend",
+        "vllm",
+        "--base",
+        tiny_model,
+        "-a",
+        f"a={tiny_adapters['a']}",
+        "--dry-run",
+        "--",
+        "--x",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     command = result.stdout
     for part in (
@@ -104,7 +116,8 @@ def server(tiny_model, tiny_adapters, tmp_path_factory):
     """`agentft serve` with adapters a and b on a free port; stopped by PID afterwards."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "server.log"
-    args = ["serve", "--base", str(tiny_model), "-a", f"a={tiny_adapters['a']}", "-a", f"b={tiny_adapters['b']}"]
+    args = ["serve", "--backend", "vllm", "--base", str(tiny_model), "-a", f"a={tiny_adapters['a']}"]
+    args += ["-a", f"b={tiny_adapters['b']}"]
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "agentft", *args, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT

@@ -179,10 +179,13 @@ SQL_QUERIES = (
 )
 
 
+def _hints(pairs: list[tuple[str, Any]]) -> list[tuple[re.Pattern[str], Any]]:
+    return [(re.compile(pattern, re.I), value) for pattern, value in pairs]
+
+
 # Parameter-name hints -> pool; first match wins, so specific names come before generic ones.
-NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.I), pool)
-    for p, pool in [
+NAME_HINTS: list[tuple[re.Pattern[str], str]] = _hints(
+    [
         (r"^(code|snippet|script|source(_code)?|program|python(_code)?|code_?snippet|source_?text)$", "code"),
         (r"^(command|cmd|shell_?command)$", "command"),
         (r"^(sql|sql_?query)$", "sql"),
@@ -217,14 +220,13 @@ NAME_HINTS: list[tuple[re.Pattern[str], str]] = [
         (r"language|lang\b", "language"),
         (r"job|role|position", "job"),
     ]
-]
+)
 
 
 # What a parameter's description says it holds, for names that say nothing ("court", "q", "loc"); only kinds a
 # description names unambiguously ("the city where...", "an email address").
-DESCRIPTION_HINTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.I), pool)
-    for p, pool in [
+DESCRIPTION_HINTS: list[tuple[re.Pattern[str], str]] = _hints(
+    [
         (r"\b(python|source) code\b|\bcode snippet|\bcode to (run|execute)", "code"),
         (r"\bshell command", "command"),
         (r"\bsql\b", "sql"),
@@ -240,7 +242,7 @@ DESCRIPTION_HINTS: list[tuple[re.Pattern[str], str]] = [
         (r"\b(full )?name of the (person|user|author|customer|player|artist|employee)", "name"),
         (r"\blanguage\b", "language"),
     ]
-]
+)
 
 
 def hint_for(name: str, description: str = "") -> str | None:
@@ -255,9 +257,8 @@ def hint_for(name: str, description: str = "") -> str | None:
 
 
 # Integer ranges that look right for common parameter names (used only when the schema gives no bounds).
-NUMBER_HINTS: list[tuple[re.Pattern[str], tuple[int, int]]] = [
-    (re.compile(p, re.I), r)
-    for p, r in [
+NUMBER_HINTS: list[tuple[re.Pattern[str], tuple[int, int]]] = _hints(
+    [
         (r"(^|_)year(_|$)", (1990, 2030)),
         (r"years|months|weeks|days|hours|minutes", (1, 30)),
         (r"\bage\b", (18, 90)),
@@ -270,7 +271,7 @@ NUMBER_HINTS: list[tuple[re.Pattern[str], tuple[int, int]]] = [
         (r"page", (1, 20)),
         (r"temperature|prob|threshold|score|weight|ratio", (0, 1)),
     ]
-]
+)
 
 
 def number_range(name: str) -> tuple[int, int]:
