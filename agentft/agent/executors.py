@@ -6,6 +6,7 @@ confined to the scratch directory, a timeout and no network for code).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -18,27 +19,102 @@ from typing import Any
 Executor = Callable[..., str]
 
 
+def _tail(handle: Any, limit: int = 2000) -> str:
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - limit * 4))
+    return handle.read().decode("utf-8", "replace")[-limit:]
+
+
 class ToolExecutionError(RuntimeError):
     """The tool ran and failed; the message goes back to the model as the tool result."""
 
 
-# --- code tools: a scratch directory, a subprocess, no network -------------------------------------------------
+# --- code tools: a scratch directory, a confined subprocess ----------------------------------------------------
 
-_NO_NETWORK = (
-    "import socket\n"
-    "def _blocked(*a, **k):\n"
-    "    raise OSError('network access is disabled in the agentft sandbox')\n"
-    "socket.socket = _blocked\nsocket.create_connection = _blocked\n"
-)
+# Runs first in the child (as sitecustomize): a PEP 578 audit hook, which the code it guards cannot remove, refuses
+# network use, new processes, native code loading, and writes outside the workspace (symlinks resolved).
+_GUARD = """
+import os, sys
+_ROOT = os.path.realpath({root!r})
+_WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_BLOCKED = ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "subprocess.Popen", "os.system",
+            "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "pty.spawn", "ctypes.dlopen",
+            "ctypes.cdll", "_ctypes.dlopen", "sys.remote_exec", "os.startfile")
+_PATH_EVENTS = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.symlink", "os.link", "os.chmod", "os.chown",
+                "os.truncate", "os.utime", "shutil.rmtree", "shutil.copyfile", "shutil.move")
+
+def _inside(path):
+    try:
+        path = os.fsdecode(path) if not isinstance(path, int) else None
+    except TypeError:
+        return False
+    if path is None:
+        return True
+    real = os.path.realpath(path)
+    return real == _ROOT or real.startswith(_ROOT + os.sep)
+
+def _hook(event, args):
+    if event in _BLOCKED or event.startswith("os.exec"):
+        raise PermissionError(f"agentft sandbox: {{event}} is not allowed")
+    if event == "open" and args and args[0] is not None:
+        mode, flags = args[1], args[2]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (flags or 0) & _WRITE
+        if writing and not _inside(args[0]):
+            raise PermissionError(f"agentft sandbox: writing {{args[0]!r}} outside the workspace is not allowed")
+    elif event in _PATH_EVENTS:
+        for value in args:
+            if isinstance(value, (str, bytes, os.PathLike)) and not _inside(value):
+                raise PermissionError(f"agentft sandbox: {{event}} outside the workspace is not allowed")
+
+sys.addaudithook(_hook)
+"""
+CPU_SECONDS = 30
+MEMORY_BYTES = 1 << 30
+OUTPUT_BYTES = 8 << 20
+OPEN_FILES = 64
+
+
+def _limits(cpu_seconds: int) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child between fork and exec
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_BYTES, OUTPUT_BYTES))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _network_namespace() -> list[str]:
+    """`unshare -rn` (a user + network namespace: no interface but a down loopback) where the kernel allows it."""
+    global _NETNS
+    if _NETNS is None:
+        probe = ["unshare", "-rn", sys.executable, "-c", "pass"]
+        try:
+            _NETNS = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            _NETNS = False
+    return ["unshare", "-rn"] if _NETNS else []
+
+
+_NETNS: bool | None = None
 
 
 class CodeSandbox:
+    """Runs model-written Python confined: a scrubbed environment, a new session whose whole process group is killed
+    on timeout, resource limits (CPU time, address space, output size, open files), an audit hook refusing network,
+    new processes and writes outside the workspace, and — where the kernel allows — a network namespace with no
+    interface. Not isolated: reading files the user running agentft can read, and time spent within the limits."""
+
     def __init__(self, workspace: str | Path | None = None, timeout: float = 10.0):
         self.workspace = Path(workspace or tempfile.mkdtemp(prefix="agentft-sandbox-")).resolve()
         self.workspace.mkdir(parents=True, exist_ok=True)
         self.timeout = timeout
         self._site = Path(tempfile.mkdtemp(prefix="agentft-site-"))
-        (self._site / "sitecustomize.py").write_text(_NO_NETWORK)
+        (self._site / "sitecustomize.py").write_text(_GUARD.format(root=str(self.workspace)))
 
     def resolve(self, path: str) -> Path:
         """A path inside the workspace, or an error: absolute paths and `..` escapes are rejected."""
@@ -48,21 +124,38 @@ class CodeSandbox:
         return target
 
     def run_python(self, code: str, timeout_seconds: float | None = None, stdin: str = "") -> str:
+        import signal
+
         timeout = min(float(timeout_seconds or self.timeout), self.timeout)
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(self._site), "HOME": str(self.workspace)}
-        try:
-            done = subprocess.run(
-                [sys.executable, "-c", code],
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(self._site), "HOME": str(self.workspace), "LANG": "C.UTF-8"}
+        command = [*_network_namespace(), sys.executable, "-S", "-c", f"import sitecustomize\n{code}"]
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(
+                command,
                 cwd=self.workspace,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
                 env=env,
+                start_new_session=True,
+                preexec_fn=_limits(min(CPU_SECONDS, int(timeout) + 1)),
             )
-        except subprocess.TimeoutExpired:
-            raise ToolExecutionError(f"timed out after {timeout:g}s") from None
-        return f"exit code {done.returncode}\nstdout:\n{done.stdout[-2000:]}\nstderr:\n{done.stderr[-2000:]}"
+            try:
+                proc.communicate(stdin.encode(), timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                raise ToolExecutionError(f"timed out after {timeout:g}s") from None
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind in its group
+            stdout, stderr = _tail(out), _tail(err)
+        note = ""
+        if proc.returncode == -signal.SIGXFSZ:
+            note = f" (output limit of {OUTPUT_BYTES >> 20} MB reached)"
+        elif proc.returncode == -signal.SIGXCPU or proc.returncode == -signal.SIGKILL:
+            note = " (CPU time limit reached)"
+        return f"exit code {proc.returncode}{note}\nstdout:\n{stdout}\nstderr:\n{stderr}"
 
     def read_file(self, path: str, start_line: int = 1, end_line: int | None = None) -> str:
         target = self.resolve(path)
