@@ -13,7 +13,7 @@ import random
 import re
 import sys
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -144,7 +144,7 @@ class ExampleFactory:
         ood_names: set[str],
         config: BuildConfig,
         paraphrase: Paraphraser | None = None,
-        guards: list[ToolSpec] = (),
+        guards: Sequence[ToolSpec] = (),
     ):
         self.config = config
         self.paraphrase = paraphrase
