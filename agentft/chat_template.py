@@ -11,6 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# The system turn of every training row, evaluation case and agent step: one instruction, so what is measured is
+# what was trained.
+SYSTEM_PROMPT = (
+    "You are a helpful assistant with access to tools. When a tool fits the request, call it with arguments "
+    "taken from the request; when none fits, answer directly without calling a tool."
+)
 TOOLS_HEADER = (
     "\n\n# Tools\n\nYou may call one or more functions. Function signatures are within <tools></tools>:\n<tools>"
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 from agentft.bfcl import category_files, is_relevance_category, score_entry
 from agentft.calls import ToolCall
-from agentft.dataset.builder import SYSTEM_PROMPT
+from agentft.chat_template import SYSTEM_PROMPT
 from agentft.dataset.verify import message_calls
 from agentft.errors import AgentftError
 from agentft.io import iter_jsonl

@@ -21,9 +21,10 @@ from agentft.models import load_tokenizer  # noqa: E402
 from agentft.registry import AdapterRegistry  # noqa: E402
 from agentft.safety import safety_gate  # noqa: E402
 from agentft.training.common import TrainContext  # noqa: E402
-from agentft.training.config import apply_overrides, load_config  # noqa: E402
+from agentft.training.config import load_config  # noqa: E402
 from agentft.training.job import run_job  # noqa: E402
 from agentft.training.sft_trainer import sft_trainer  # noqa: E402
+from agentft.yaml_config import apply_overrides  # noqa: E402
 
 CODE = ROOT / "datasets" / "code_tools"
 

