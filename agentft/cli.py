@@ -133,8 +133,10 @@ def build_dataset_cmd(
 
     Writes train/val/test/test_ood.jsonl (TRL conversational format with tools), dpo.jsonl (typed rejected
     variants, each verified wrong), manifest.json (lineage: command, seed, sha256 of input and outputs) and a
-    README.md dataset card. Every synthesized call is validated against its schema. Output is written
-    atomically: a failed run leaves nothing behind.
+    README.md dataset card. Every synthesized call is validated against its schema. Known slips of real tool
+    files (an enum on an array, `default: null` on a string, ...) are repaired and listed; a tool no arguments can
+    be synthesized for is skipped with a warning (`--strict` fails instead). Output is written atomically: a failed
+    run leaves nothing behind.
     """
     from collections import Counter
 
