@@ -62,12 +62,24 @@ def test_agent_runs_validated_calls_and_writes_the_trace(backend, router, tmp_pa
     from agentft.agent.executors import example_executors
 
     recorder = Recorder(example_executors(tmp_path / "ws", ROOT / "examples" / "docs"))
-    agent = _agent(backend, router, recorder.executors, tmp_path, max_steps=3, allow_answer=False)
+    served = {  # only tools with an example executor (apply_patch and run_tests have none)
+        skill: [t for t in tools if t["function"]["name"] in recorder.executors]
+        for skill, tools in _toolsets().items()
+    }
+    agent = Agent(
+        backend,
+        router,
+        served,
+        recorder.executors,
+        trace_path=tmp_path / "trace.jsonl",
+        max_steps=3,
+        allow_answer=False,
+    )
     messages, traces = agent.run("Run the unit tests for the parser and fix what breaks.")
     assert len(traces) == 3  # no final answer allowed: max_steps ends the loop
     assert traces[0].route == "code"
     assert all(t.valid for t in traces) and all(t.calls for t in traces)  # random weights, constrained decoding
-    assert len(recorder.calls) == sum(len(t.calls) for t in traces)
+    assert len(recorder.calls) == sum(len(t.calls) for t in traces)  # every valid call reached its executor
     tool_messages = [m for m in messages if m["role"] == "tool"]
     assert len(tool_messages) == len(recorder.calls)  # every result (or error) went back to the model
     rows = read_jsonl(tmp_path / "trace.jsonl")
