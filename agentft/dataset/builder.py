@@ -431,10 +431,9 @@ class _Generator:
     def examples(self, ood: bool, limit: int) -> Iterator[Example]:
         """Examples in index order; workers stay a bounded number of chunks ahead of the deduplicating caller."""
         jobs = ((start, min(limit, start + self.CHUNK), ood) for start in range(0, limit, self.CHUNK))
-        if self.pool is None:
-            _init_worker(self.factory)
-            for job in jobs:
-                yield from _work(job)
+        if self.pool is None:  # lazily, one index at a time: nothing is made (or paraphrased) past what is needed
+            made = (self.factory(i, ood) for i in range(limit))
+            yield from (e for e in made if e is not None)
             return
         window: deque = deque(self.pool.apply_async(_work, (job,)) for job in islice(jobs, 2 * self.workers))
         while window:
