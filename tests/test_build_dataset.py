@@ -69,8 +69,12 @@ def test_every_call_is_schema_valid(built, tools_file):
 
 @pytest.mark.parametrize("tools_file", TOOL_FILES[:3], ids=lambda p: p.stem)
 def test_dpo_rejected_are_really_wrong(built, tools_file):
+    from agentft.dataset.verify import verify_dataset
+
     rows = read_jsonl(built[tools_file] / "dpo.jsonl")
     assert {r["rejection_kind"] for r in rows} == {*REJECTION_KINDS, IRRELEVANT_REJECTION}
+    check = verify_dataset(built[tools_file])  # the re-check from files agrees: every rejected answer is wrong
+    assert check["rejected_wrong"] == check["dpo_pairs"] == len(rows)
     for row in rows:
         tools = parse_tools(row["tools"])
         chosen, rejected = row["chosen"][0], row["rejected"][0]

@@ -46,6 +46,8 @@ def _rejected_is_wrong(row: dict[str, Any], tools: list[ToolSpec]) -> bool:
     bad = message_calls(rejected)
     if bad == message_calls(chosen):
         return False
+    if len(bad) != len(message_calls(chosen)):  # a call left out of a parallel turn
+        return True
     return any(validate_call(c, tools) for c in bad) or row["rejection_kind"] in ("wrong_tool", "wrong_value")
 
 
