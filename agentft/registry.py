@@ -117,13 +117,27 @@ class AdapterRegistry:
 
 
 def adapter_dir(ref: str, registry: str | Path | None = None) -> Path:
-    """A folder holding adapter_config.json, or a registry reference resolved to one."""
+    """A folder holding adapter_config.json, or a registry reference resolved to one; checked loadable (a JSON
+    config and safetensors weights: pickled `.bin` weights are refused, as loading them can run code)."""
     path = Path(ref)
-    if (path / "adapter_config.json").is_file():
-        return path
-    if (path / "adapter" / "adapter_config.json").is_file():
-        return path / "adapter"
+    for folder in (path, path / "adapter"):
+        if (folder / "adapter_config.json").is_file():
+            adapter_config(folder)
+            if not (folder / "adapter_model.safetensors").is_file():
+                raise AgentftError("no adapter_model.safetensors (only safetensors weights are loaded)", file=folder)
+            return folder
     return AdapterRegistry(registry).resolve(ref).adapter_dir
+
+
+def adapter_config(folder: Path) -> dict[str, Any]:
+    path = folder / "adapter_config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AgentftError(f"not a readable adapter config ({type(exc).__name__})", file=path) from None
+    if not isinstance(config, dict):
+        raise AgentftError("adapter config must be a JSON object", file=path, path="$")
+    return config
 
 
 def resolve_adapters(
@@ -152,5 +166,4 @@ def adapter_base(folder: Path) -> str:
     entry = folder.parent / "entry.json"
     if entry.is_file():
         return json.loads(entry.read_text()).get("base_model", "smollm2")
-    config = json.loads((folder / "adapter_config.json").read_text())
-    return config.get("base_model_name_or_path") or "smollm2"
+    return adapter_config(folder).get("base_model_name_or_path") or "smollm2"

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from tests.conftest import DATA, run_cli
+from tests.conftest import ROOT as ROOT_DIR
 
 BAD = DATA / "bad" / "tools"
 GOOD = DATA / "good" / "tools"
@@ -105,3 +106,98 @@ def test_legitimate_real_world_files_build(tmp_path, name):
     assert time.perf_counter() - started < TIME_LIMIT_S
     manifest = json.loads((out / "manifest.json").read_text())
     assert sum(manifest["totals"].values()) == 30
+
+
+# --- every other command ---------------------------------------------------------------------------------------
+
+BFCL = DATA / "bfcl"
+PAYLOAD = "__import__('os').system('touch PWNED')"
+
+
+def _files(folder):
+    """Bad inputs for the other commands, written into `folder`; returns {name: path}."""
+    rows = {
+        "pred_payload.jsonl": json.dumps({"id": "simple_python_0", "text": f"[{PAYLOAD}]"}) + "\n",
+        "pred_no_id.jsonl": json.dumps({"text": "x"}) + "\n",
+        "pred_bad_id.jsonl": json.dumps({"id": 5, "text": "x"}) + "\n",
+        "pred_garbage.jsonl": "not json at all\n",
+        "pred_calls_type.jsonl": json.dumps({"id": "simple_python_0", "calls": "f(x=1)"}) + "\n",
+        "pred_huge_line.jsonl": json.dumps({"id": "simple_python_0", "text": "x" * (10 << 20)}) + "\n",
+        "cfg_unknown_key.yaml": "name: x\ndataset: datasets/code_tools\nlearnin_rate: 0.1\n",
+        "cfg_wrong_type.yaml": "name: x\ndataset: datasets/code_tools\nmax_steps: many\n",
+        "cfg_missing_dataset.yaml": "name: x\ndataset: /nonexistent/dataset\n",
+        "cfg_negative_lr.yaml": "name: x\ndataset: datasets/code_tools\nlearning_rate: -1\n",
+        "cfg_not_yaml.yaml": "name: [x\n",
+        "steps_bad_json.jsonl": '{"text": "hi", "adapter": "code"}\n{"text": \n',
+        "steps_bad_type.jsonl": json.dumps({"text": 5, "adapter": "code"}) + "\n",
+        "steps_unknown_key.jsonl": json.dumps({"text": "hi", "adapter": "code", "x": 1}) + "\n",
+        "steps_missing_text.jsonl": json.dumps({"adapter": "code"}) + "\n",
+    }
+    out = {}
+    for name, text in rows.items():
+        out[name] = folder / name
+        out[name].write_text(text)
+    corrupt = folder / "corrupt_adapter"
+    corrupt.mkdir()
+    (corrupt / "adapter_config.json").write_text("{not json")
+    (corrupt / "adapter_model.safetensors").write_bytes(b"garbage")
+    pickled = folder / "pickled_adapter"
+    pickled.mkdir()
+    (pickled / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "base_model_name_or_path": "x"}))
+    (pickled / "adapter_model.bin").write_bytes(b"\x80\x04K\x01.")
+    (folder / "empty_router").mkdir()
+    out.update(corrupt=corrupt, pickled=pickled, empty_router=folder / "empty_router")
+    return out
+
+
+COMMANDS = [
+    (["score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", "{pred_no_id.jsonl}"], "no 'id'"),
+    (["score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", "{pred_bad_id.jsonl}"], "$[0].id"),
+    (["score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", "{pred_garbage.jsonl}"], "$[0]"),
+    (["score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", "{pred_calls_type.jsonl}"], "calls"),
+    (["score", "--bfcl", BFCL, "--category", "nope", "--predictions", "{pred_no_id.jsonl}"], "nope"),
+    (["score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", "/nonexistent.jsonl"], "not found"),
+    (["train", "{cfg_unknown_key.yaml}"], "$.learnin_rate: unknown key"),
+    (["train", "{cfg_wrong_type.yaml}"], "$.max_steps"),
+    (["train", "{cfg_missing_dataset.yaml}"], "dataset folder not found"),
+    (["train", "{cfg_negative_lr.yaml}"], "$.learning_rate"),
+    (["train", "{cfg_not_yaml.yaml}"], "invalid YAML"),
+    (["train", "/nonexistent.yaml"], "config file not found"),
+    (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_bad_json.jsonl}]"], "$[1]"),
+    (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_bad_type.jsonl}]"], "$[0].text"),
+    (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_unknown_key.jsonl}]"], "$[0].x"),
+    (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_missing_text.jsonl}]"], "$[0]"),
+    (["router", "eval", "{empty_router}", "router/held_out/eval_steps.jsonl"], "not a trained router"),
+    (["router", "predict", "{empty_router}", "router/held_out/eval_steps.jsonl"], "not a trained router"),
+    (["agent", "run", "hello", "--router", "{empty_router}"], "not a trained router"),
+    (["adapters", "show", "nope", "--registry", "{empty_router}"], "no adapter named 'nope'"),
+    (["adapters", "export", "{corrupt}", "-o", "{empty_router}/out"], "corrupt_adapter"),
+    (["adapters", "export", "{pickled}", "-o", "{empty_router}/out"], "pickled_adapter"),
+    (["adapters", "merge", "{corrupt}", "{pickled}", "-o", "m"], "_adapter"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"), COMMANDS, ids=lambda v: "-".join(map(str, v[:2])) if isinstance(v, list) else None
+)
+def test_every_command_fails_cleanly_on_bad_input(tmp_path, args, fragment):
+    files = _files(tmp_path)
+    argv = [str(a) for a in args]
+    for key, path in files.items():
+        argv = [a.replace("{" + key + "}", str(path)) for a in argv]
+    started = time.perf_counter()
+    result = run_cli(*argv, cwd=None)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and fragment in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3, result.stderr
+    assert time.perf_counter() - started < TIME_LIMIT_S
+
+
+def test_score_never_runs_prediction_text(tmp_path):
+    files = _files(tmp_path)
+    result = run_cli(
+        "score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", files["pred_payload.jsonl"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "PWNED").exists() and not (ROOT_DIR / "PWNED").exists()

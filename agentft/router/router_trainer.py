@@ -20,6 +20,9 @@ from agentft.router.router_config import EncoderSettings, RouterConfig
 NEAR_COPY_COSINE = 0.8  # frozen MiniLM cosine above which two steps count as one step paraphrased
 
 
+STEP_KEYS = frozenset({"text", "adapter", "source"})
+
+
 def load_steps(path: str | Path, *, labeled: bool = True) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
@@ -30,6 +33,11 @@ def load_steps(path: str | Path, *, labeled: bool = True) -> list[dict[str, Any]
             raise AgentftError("each line needs a string 'text'", file=path, path=f"$[{index}].text")
         if labeled and not isinstance(row.get("adapter"), str):
             raise AgentftError("each line needs a string 'adapter' label", file=path, path=f"$[{index}].adapter")
+        unknown = sorted(set(row) - STEP_KEYS)
+        if unknown:  # a typo'd key ("adpater") must not train silently on what is left
+            raise AgentftError(
+                f"unknown key (known: {', '.join(sorted(STEP_KEYS))})", file=path, path=f"$[{index}].{unknown[0]}"
+            )
         rows.append(row)
     if not rows:
         raise AgentftError("no steps", file=path)
