@@ -164,13 +164,13 @@ def summary_markdown(results: dict[str, Any]) -> str:
             lines.append(
                 f"| {suite} | {acc['n']} | {acc['base']:.1%} | {acc['adapter']:.1%} | {acc['delta_points']:+.1f} |"
             )
-        o = train["overhead"]
         t = train["training"]
-        lines += [
-            "",
-            f"training: {t['steps']} steps in {t['train_seconds']:.0f} s, {t['tokens_per_s']:.0f} tokens/s; "
-            f"`agentft train` vs a plain TRL script: {o['ratio_vs_warm']:.3f}x the warm plain run "
-            f"({o['agentft_seconds']:.0f} s vs {o['plain_trl_seconds']}, {o['steps']} steps).",
-            "",
-        ]
+        line = f"training: {t['steps']} steps in {t['train_seconds']:.0f} s, {t['tokens_per_s']:.0f} tokens/s"
+        if "overhead" in train:  # `bench train --overhead-steps 0` skips the comparison
+            o = train["overhead"]
+            line += (
+                f"; `agentft train` vs a plain TRL script: {o['ratio_vs_warm']:.3f}x the warm plain run "
+                f"({o['agentft_seconds']:.0f} s vs {o['plain_trl_seconds']}, {o['steps']} steps)"
+            )
+        lines += ["", line + ".", ""]
     return "\n".join(lines)

@@ -201,3 +201,13 @@ def test_score_never_runs_prediction_text(tmp_path):
     )  # fmt: skip
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "PWNED").exists() and not (ROOT_DIR / "PWNED").exists()
+
+
+def test_score_survives_a_10_mb_prediction_line(tmp_path):
+    files = _files(tmp_path)
+    started = time.perf_counter()
+    result = run_cli(
+        "score", "--bfcl", BFCL, "--category", "simple_python", "--predictions", files["pred_huge_line.jsonl"],
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr and result.returncode in (0, 2)
+    assert time.perf_counter() - started < TIME_LIMIT_S
