@@ -1,3 +1,3 @@
-from agentft.cli import main
+from agentft.cli.app import main
 
 main()

@@ -6,24 +6,24 @@ python examples/agent_loop.py "What does the vacation policy say about unused da
 import sys
 from pathlib import Path
 
+from agentft.adapters.registry import AdapterRegistry
 from agentft.agent import Agent
 from agentft.agent.executors import example_executors
-from agentft.registry import AdapterRegistry
+from agentft.agent.skills import skill_toolsets
+from agentft.core.tools import SKILL_TOOLS
 from agentft.router import Router
 from agentft.serving.embedded import EmbeddedBackend
-from agentft.tools import load_tools
 
 DEMO = Path("artifacts/demo")
-SKILLS = {"code": "code_tools.json", "retrieval": "retrieval_tools.json", "safety": "safety_tools.json"}
 
 registry = AdapterRegistry(DEMO / "adapters")
-adapters = {skill: registry.resolve(skill).adapter_dir for skill in SKILLS if registry.versions(skill)}
+adapters = {skill: registry.resolve(skill).adapter_dir for skill in SKILL_TOOLS if registry.versions(skill)}
 agent = Agent(
     backend=EmbeddedBackend.load("smollm2", adapters, max_string_length=400),
     router=Router.load(DEMO / "router"),
-    toolsets={skill: [t.to_openai() for t in load_tools(Path("schemas") / name)] for skill, name in SKILLS.items()},
+    toolsets=skill_toolsets(Path("schemas")),
     executors=example_executors(DEMO / "workspace"),
-    adapters={skill: skill if skill in adapters else None for skill in SKILLS},
+    adapters={skill: skill if skill in adapters else None for skill in SKILL_TOOLS},
     max_steps=4,
 )
 

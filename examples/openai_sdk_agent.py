@@ -14,7 +14,7 @@ from pathlib import Path
 from openai import OpenAI
 
 from agentft.agent.executors import example_executors
-from agentft.tools import load_tools
+from agentft.core.tools import load_tools
 
 client = OpenAI(base_url="http://127.0.0.1:8000/v1", api_key="unused")
 tools = [t.to_openai() for name in ("code", "retrieval", "safety") for t in load_tools(f"schemas/{name}_tools.json")]

@@ -421,7 +421,7 @@ def name_tools(rows: list[dict], rng: random.Random) -> None:
 
 def main() -> None:
     from agentft.router.held_out import held_out_files
-    from agentft.router.router_trainer import load_steps, near_copies
+    from agentft.router.trainer import load_steps, near_copies
 
     splits = {}
     for split, per_template, name in (("train", 12, "steps.jsonl"), ("eval", 8, "eval_steps.jsonl")):

@@ -25,8 +25,8 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 def train_frozen_router():
     """The router trained on the templated steps only (no dataset-derived queries), encoder frozen: a few seconds."""
-    from agentft.router.router_config import load_router_config
-    from agentft.router.router_trainer import train_router
+    from agentft.router.config import load_router_config
+    from agentft.router.trainer import train_router
 
     overrides = [f"data.steps=[{ROOT / 'router' / 'train' / 'steps.jsonl'}]", "data.datasets={}", "finetune=null"]
     return train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
@@ -49,7 +49,7 @@ def write_json(tmp_path):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A random 2-layer Llama with a BPE tokenizer trained on the sample datasets (offline, ~5 s)."""
-    from agentft.tiny import build_tiny_model
+    from agentft.core.tiny import build_tiny_model
 
     rows = []
     for name in ("code_tools", "retrieval_tools", "safety_tools"):

@@ -18,11 +18,9 @@ from agentft.agent.executors import (  # noqa: E402
     detect_prompt_injection,
     redact_pii,
 )
+from agentft.agent.skills import skill_toolsets  # noqa: E402
 from agentft.router.router import Route  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
-from agentft.tools import load_tools  # noqa: E402
-
-SKILLS = {"code": "code_tools.json", "retrieval": "retrieval_tools.json", "safety": "safety_tools.json"}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +34,7 @@ def backend(tiny_model):
 
 
 def _toolsets():
-    return {skill: [t.to_openai() for t in load_tools(ROOT / "schemas" / name)] for skill, name in SKILLS.items()}
+    return skill_toolsets(ROOT / "schemas")
 
 
 class Recorder:

@@ -11,8 +11,8 @@ from conftest import ROOT, run_cli
 
 
 def test_decode_rate_reports_unmeasurable_runs_as_none():
-    from agentft.bench import summary_markdown
-    from agentft.bench_serve import _decode_rate, _overhead
+    from agentft.bench.report import summary_markdown
+    from agentft.bench.serve import _decode_rate, _overhead
 
     run = {"seconds": 0.5, "new_tokens": 12, "requests": 2}
     measured = _decode_rate(run, prefill_seconds=0.3)
@@ -56,7 +56,7 @@ def test_router_benchmark_scores_each_variant_the_config_on_pytorch_and_another_
     frozen variant beside it; each held-out file gets its own accuracy, and latency is measured. With two seeds the
     config's router is trained once more with seed 1 and both runs are reported."""
     pytest.importorskip("sentence_transformers")
-    from agentft.bench_serve import bench_router
+    from agentft.bench.router import bench_router
 
     monkeypatch.setenv("AGENTFT_CACHE", str(tmp_path / "cache"))  # tuned weights export a graph of their own
     steps = tmp_path / "steps.jsonl"

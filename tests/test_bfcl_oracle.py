@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agentft.bfcl import AST_CATEGORIES, check_output
+from agentft.evaluation.bfcl import AST_CATEGORIES, check_output
 
 
 def _official():

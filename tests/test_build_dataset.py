@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.core.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.core.io import sha256_file
+from agentft.core.tools import load_tools, parse_tools
+from agentft.core.validation import validate_call
 from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
-from agentft.io import sha256_file
-from agentft.tools import load_tools, parse_tools
-from agentft.validation import validate_call
 from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
 TOOL_FILES = [

@@ -2,7 +2,7 @@ import contextlib
 
 import pytest
 
-from agentft.calls import ToolCall, ToolCallParseError, parse_python_calls, parse_tool_calls
+from agentft.core.calls import ToolCall, ToolCallParseError, parse_python_calls, parse_tool_calls
 
 F1 = ToolCall(name="get_weather", arguments={"city": "Paris", "days": 3})
 F2 = ToolCall(name="search", arguments={"query": "llm routing", "top_k": 5})

@@ -16,9 +16,9 @@ httpx = pytest.importorskip("httpx")
 
 from conftest import ROOT, read_jsonl, train_frozen_router  # noqa: E402
 
+from agentft.core.tools import parse_tools  # noqa: E402
+from agentft.core.validation import validate_call  # noqa: E402
 from agentft.serving.openai_server import CLARIFY, RoutedServer, create_app  # noqa: E402
-from agentft.tools import parse_tools  # noqa: E402
-from agentft.validation import validate_call  # noqa: E402
 
 ROW = read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")[0]
 TOOLS = ROW["tools"]
@@ -99,7 +99,7 @@ def test_tools_are_honoured_and_calls_are_valid(url):
     specs = parse_tools(TOOLS)
     if message.get("content") == CLARIFY:
         pytest.fail("the constrained retry should yield a valid call")
-    from agentft.calls import ToolCall
+    from agentft.core.calls import ToolCall
 
     for call in message["tool_calls"]:
         parsed = ToolCall(name=call["function"]["name"], arguments=json.loads(call["function"]["arguments"]))
@@ -186,7 +186,7 @@ def test_unmodified_openai_sdk_drives_a_tool_loop(url):
 
 
 def test_bench_front_measures_auto_beside_the_named_adapter(backend, router):
-    from agentft.bench_serve import bench_front
+    from agentft.bench.serve import bench_front
     from agentft.serving.protocol import GenerationRequest, SamplingParams
 
     requests = [GenerationRequest(m, TOOLS, sampling=SamplingParams(8)) for m in (CODE_ASK, DOCS_ASK)]

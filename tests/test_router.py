@@ -11,11 +11,11 @@ pytest.importorskip("sentence_transformers")
 
 from conftest import ROOT, read_jsonl, run_cli, train_frozen_router  # noqa: E402
 
-from agentft.errors import AgentftError  # noqa: E402
+from agentft.core.errors import AgentftError  # noqa: E402
 from agentft.router import Router, step_text  # noqa: E402
+from agentft.router.config import EncoderSettings, load_router_config  # noqa: E402
 from agentft.router.encoders import RequestAndResult, SentenceTransformerEncoder, sentence_encoder  # noqa: E402
-from agentft.router.router_config import EncoderSettings, load_router_config  # noqa: E402
-from agentft.router.router_trainer import (  # noqa: E402
+from agentft.router.trainer import (  # noqa: E402
     evaluate_router,
     load_steps,
     near_copies,

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from agentft.bfcl import score_predictions
-from agentft.errors import AgentftError
+from agentft.core.errors import AgentftError
+from agentft.evaluation.bfcl import score_predictions
 from tests.conftest import DATA, read_jsonl, run_cli
 
 BFCL = DATA / "bfcl"

@@ -13,13 +13,13 @@ pytest.importorskip("outlines")
 
 from conftest import ROOT, read_jsonl  # noqa: E402
 
-from agentft.errors import AgentftError  # noqa: E402
+from agentft.core.errors import AgentftError  # noqa: E402
+from agentft.core.tools import parse_tools  # noqa: E402
+from agentft.core.validation import reply_schema  # noqa: E402
 from agentft.serving.constrained import GRAMMAR_BACKENDS, constraint_schema  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams, make_completion  # noqa: E402
 from agentft.serving.vllm_backend import VLLM_GRAMMARS  # noqa: E402
-from agentft.tools import parse_tools  # noqa: E402
-from agentft.validation import reply_schema  # noqa: E402
 
 ROWS = (
     read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")[:6]
@@ -137,7 +137,7 @@ def test_constraint_schema_drops_regex_format_and_bounds_strings():
 
 
 def test_serve_benchmark_measures_each_backend(backend):
-    from agentft.bench_serve import bench_backend
+    from agentft.bench.serve import bench_backend
 
     free = _requests(False, max_new_tokens=8)[:4]
     constrained = _requests(True, max_new_tokens=160, allow_answer=False)[:2]

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from agentft.errors import AgentftError
-from agentft.tools import load_tools, parse_tools
+from agentft.core.errors import AgentftError
+from agentft.core.tools import load_tools, parse_tools
 from tests.conftest import DATA, SCHEMAS, run_cli
 
 PARAMS = {

@@ -15,16 +15,16 @@ import yaml  # noqa: E402
 from conftest import ROOT, read_jsonl, run_cli  # noqa: E402
 from safetensors.torch import load_file  # noqa: E402
 
-from agentft.chat_template import chat_messages, format_tool_calls  # noqa: E402
-from agentft.errors import AgentftError  # noqa: E402
-from agentft.models import load_tokenizer  # noqa: E402
-from agentft.registry import AdapterRegistry  # noqa: E402
-from agentft.safety import safety_gate  # noqa: E402
+from agentft.adapters.registry import AdapterRegistry  # noqa: E402
+from agentft.adapters.safety_gate import safety_gate  # noqa: E402
+from agentft.core.chat_template import chat_messages, format_tool_calls  # noqa: E402
+from agentft.core.config import apply_overrides  # noqa: E402
+from agentft.core.errors import AgentftError  # noqa: E402
+from agentft.core.models import load_tokenizer  # noqa: E402
 from agentft.training.common import TrainContext  # noqa: E402
 from agentft.training.config import load_config  # noqa: E402
 from agentft.training.job import run_job  # noqa: E402
 from agentft.training.sft_trainer import sft_trainer  # noqa: E402
-from agentft.yaml_config import apply_overrides  # noqa: E402
 
 CODE = ROOT / "datasets" / "code_tools"
 

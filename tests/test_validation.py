@@ -3,11 +3,11 @@ import random
 import jsonschema
 import pytest
 
-from agentft.calls import ToolCall
+from agentft.core.calls import ToolCall
+from agentft.core.tools import load_tools, parse_tools
+from agentft.core.validation import CallErrorKind, tool_call_schema, validate_call
 from agentft.dataset.negatives import REJECTION_KINDS, make_rejected
 from agentft.dataset.synth import ArgumentSynthesizer
-from agentft.tools import load_tools, parse_tools
-from agentft.validation import CallErrorKind, tool_call_schema, validate_call
 from tests.conftest import SCHEMAS
 
 TOOLS = parse_tools(

@@ -17,14 +17,14 @@ pytest.importorskip("vllm")
 
 from conftest import ROOT, read_jsonl, run_cli  # noqa: E402
 
-from agentft.errors import AgentftError  # noqa: E402
+from agentft.core.errors import AgentftError  # noqa: E402
+from agentft.core.tools import parse_tools  # noqa: E402
+from agentft.core.validation import reply_schema  # noqa: E402
 from agentft.serving import load_backend  # noqa: E402
 from agentft.serving.constrained import constraint_schema  # noqa: E402
 from agentft.serving.openai_client import OpenAIClientBackend  # noqa: E402
 from agentft.serving.protocol import GenerationRequest, SamplingParams  # noqa: E402
 from agentft.serving.vllm_backend import lora_limits  # noqa: E402
-from agentft.tools import parse_tools  # noqa: E402
-from agentft.validation import reply_schema  # noqa: E402
 
 # Code tools only: llguidance does not bound a `format: uri` string by maxLength, so on random weights a retrieval
 # tool's URI argument can run past any token budget.

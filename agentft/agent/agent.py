@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentft.chat_template import SYSTEM_PROMPT
-from agentft.io import dumps_line
+from agentft.core.chat_template import SYSTEM_PROMPT
+from agentft.core.io import dumps_line
+from agentft.core.tools import ToolSpec, parse_tools
 from agentft.router.router import Route
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams
 from agentft.serving.reply import validated_replies
-from agentft.tools import ToolSpec, parse_tools
 
 CLARIFY = (
     "I could not produce a valid action for this step, so I did not run anything. Could you rephrase the request?"

@@ -20,8 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from agentft import __version__
-from agentft.calls import ToolCall
-from agentft.chat_template import SYSTEM_PROMPT
+from agentft.core.calls import ToolCall
+from agentft.core.chat_template import SYSTEM_PROMPT
+from agentft.core.errors import AgentftError
+from agentft.core.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_text_atomic
+from agentft.core.repairs import Repair
+from agentft.core.tools import ToolSpec, load_tools
+from agentft.core.validation import validate_call
 from agentft.dataset.guardrails import guard_example, guard_tools
 from agentft.dataset.negatives import (
     CALL_AFTER_RESULT,
@@ -40,11 +45,6 @@ from agentft.dataset.queries import (
     states_all_values,
 )
 from agentft.dataset.synth import ArgumentSynthesizer, SynthesisError
-from agentft.errors import AgentftError
-from agentft.io import atomic_directory, dumps_line, sha256_file, write_json_atomic, write_text_atomic
-from agentft.repairs import Repair
-from agentft.tools import ToolSpec, load_tools
-from agentft.validation import validate_call
 
 # BFCL's call shapes: one call; the right tool among distractors; one tool called 2-4 times; several tools; none.
 # Then two agent-loop shapes, off by default: `followup` answers in plain text once a tool result is in (an agent

@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from agentft.calls import ToolCall
-from agentft.errors import AgentftError
-from agentft.tools import ToolSpec
+from agentft.core.calls import ToolCall
+from agentft.core.errors import AgentftError
+from agentft.core.tools import ToolSpec
 
 GUARD_TOOLS = ("refuse_request", "redact_pii", "detect_prompt_injection")
 

@@ -8,10 +8,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from agentft.bfcl import standardize_string
-from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
-from agentft.tools import ToolSpec, tools_by_name
-from agentft.validation import CallErrorKind, validate_call
+from agentft.core.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.core.tools import ToolSpec, tools_by_name
+from agentft.core.validation import CallErrorKind, validate_call
+from agentft.evaluation.bfcl import standardize_string
 
 REJECTION_KINDS = (
     "wrong_tool",

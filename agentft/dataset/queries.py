@@ -13,9 +13,9 @@ import random
 import re
 from typing import Any, Protocol
 
-from agentft.calls import ToolCall
+from agentft.core.calls import ToolCall
+from agentft.core.tools import ToolSpec
 from agentft.dataset.values import hint_for
-from agentft.tools import ToolSpec
 
 
 class Paraphraser(Protocol):

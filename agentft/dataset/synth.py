@@ -13,11 +13,11 @@ import random
 import uuid
 from typing import Any
 
-from agentft.calls import ToolCall
+from agentft.core.calls import ToolCall
+from agentft.core.errors import AgentftError, json_path
+from agentft.core.tools import ToolSpec
+from agentft.core.validation import validate_call
 from agentft.dataset.values import PROGRAMMING_LANGUAGES, Regex, hint_for, number_range, pools
-from agentft.errors import AgentftError, json_path
-from agentft.tools import ToolSpec
-from agentft.validation import validate_call
 
 MAX_ATTEMPTS = 25
 MAX_DEPTH = 8

@@ -6,18 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.core.calls import ToolCallParseError, message_calls, parse_tool_calls
+from agentft.core.io import iter_jsonl
+from agentft.core.tools import ToolSpec, parse_tools
+from agentft.core.validation import validate_call
 from agentft.dataset.builder import SPLITS
-from agentft.io import iter_jsonl
-from agentft.tools import ToolSpec, parse_tools
-from agentft.validation import validate_call
-
-
-def message_calls(message: dict[str, Any]) -> list[ToolCall]:
-    return [
-        ToolCall(name=c["function"]["name"], arguments=c["function"]["arguments"])
-        for c in message.get("tool_calls", [])
-    ]
 
 
 class _ToolCache:

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from agentft.errors import AgentftError
-from agentft.router.router_config import EMBEDDED_ENCODER, EncoderSettings, FinetuneSettings
+from agentft.core.errors import AgentftError
+from agentft.router.config import EMBEDDED_ENCODER, EncoderSettings, FinetuneSettings
 
 # How `step_text` joins the latest tool result to the request; the request/result split keys on it
 RESULT_MARKER = "Tool result:"
@@ -139,7 +139,7 @@ class HiddenStateEncoder:
     """Mean-pooled last hidden state of a causal LM, e.g. the shared base model the adapters sit on."""
 
     def __init__(self, settings: EncoderSettings):
-        from agentft.models import load_model, load_tokenizer, resolve_base_model
+        from agentft.core.models import load_model, load_tokenizer, resolve_base_model
 
         if settings.runtime != "torch":
             raise AgentftError(f"encoder.runtime {settings.runtime} applies to sentence-transformers encoders only")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from agentft.errors import AgentftError
+from agentft.core.errors import AgentftError
 
 # what each graph input is called on a `tokenizers.Encoding`
 TOKENIZER_FIELDS = {"input_ids": "ids", "token_type_ids": "type_ids", "attention_mask": "attention_mask"}
@@ -126,7 +126,7 @@ class OnnxTransformer:
     Runtime. The first module must be a Hugging Face transformer (static embeddings need no runtime)."""
 
     def __init__(self, model: Any, quantize: bool):
-        from agentft.models import cache_dir
+        from agentft.core.models import cache_dir
 
         try:
             import onnxruntime

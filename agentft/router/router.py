@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from agentft.errors import AgentftError
+from agentft.core.errors import AgentftError
+from agentft.router.config import EncoderSettings
 from agentft.router.encoders import RESULT_MARKER, Encoder, make_encoder, sentence_encoder
-from agentft.router.router_config import EncoderSettings
 
 MAX_RESULT_CHARS = 400
 DERIVED_ENCODER = "encoder"  # folder, inside a router folder, of a distilled or fine-tuned sentence encoder
@@ -96,7 +96,7 @@ class Router:
     def save(self, out: Path) -> None:
         from safetensors.numpy import save_file
 
-        from agentft.io import atomic_directory, write_json_atomic
+        from agentft.core.io import atomic_directory, write_json_atomic
 
         with atomic_directory(out) as tmp:
             # sklearn keeps coef_ Fortran-ordered; safetensors writes raw bytes, so make them C-ordered first

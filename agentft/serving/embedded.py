@@ -55,7 +55,7 @@ class EmbeddedBackend:
         **kwargs: Any,
     ) -> EmbeddedBackend:
         """Load a base (alias, folder or hub id) and adapters `{name: folder}` from the registry or disk."""
-        from agentft.models import load_model, load_tokenizer, resolve_base_model
+        from agentft.core.models import load_model, load_tokenizer, resolve_base_model
 
         path = resolve_base_model(base_model)
         tokenizer = load_tokenizer(path)

@@ -15,8 +15,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agentft.chat_template import format_tool_calls
-from agentft.errors import AgentftError
+from agentft.core.chat_template import format_tool_calls
+from agentft.core.errors import AgentftError
 from agentft.serving.constrained import DEFAULT_GRAMMAR, constraint_schema, with_guidance_options
 from agentft.serving.protocol import Completion, GenerationRequest, make_completion
 

@@ -24,10 +24,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agentft.errors import AgentftError
+from agentft.core.errors import AgentftError
+from agentft.core.tools import ToolSpec, parse_tools
 from agentft.serving.protocol import Backend, Completion, GenerationRequest, SamplingParams, final_answer
 from agentft.serving.reply import validated_replies
-from agentft.tools import ToolSpec, parse_tools
 
 AUTO = "auto"
 BASE = "base"

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from agentft.calls import ToolCall, ToolCallParseError, parse_tool_calls
-from agentft.schema import compile_validator
-from agentft.tools import ToolSpec, parse_tools
-from agentft.validation import CallError, validate_call
+from agentft.core.calls import ToolCall, ToolCallParseError, parse_tool_calls
+from agentft.core.schema import compile_validator
+from agentft.core.tools import ToolSpec, parse_tools
+from agentft.core.validation import CallError, validate_call
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Backend(Protocol):
 def render_prompt(tokenizer: Any, request: GenerationRequest) -> str:
     """agentft's chat template with the tools in the system turn: the same text on every backend, so greedy
     outputs can match token for token."""
-    from agentft.chat_template import chat_messages
+    from agentft.core.chat_template import chat_messages
 
     return tokenizer.apply_chat_template(
         chat_messages(request.messages, request.tools), tokenize=False, add_generation_prompt=True
@@ -79,7 +79,7 @@ def check_adapter(name: str | None, loaded: list[str]) -> None:
 
 def stop_token_ids(tokenizer: Any) -> list[int]:
     """End of sequence and end of turn: a reply ends at whichever comes first, on every backend."""
-    from agentft.chat_template import END_OF_TURN
+    from agentft.core.chat_template import END_OF_TURN
 
     stop = [tokenizer.eos_token_id]
     end = tokenizer.convert_tokens_to_ids(END_OF_TURN)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from agentft.core.tools import ToolSpec
+from agentft.core.validation import reply_schema, validate_call
 from agentft.serving.protocol import Backend, Completion, GenerationRequest, SamplingParams
-from agentft.tools import ToolSpec
-from agentft.validation import reply_schema, validate_call
 
 
 def reply_errors(completion: Completion, tools: Sequence[ToolSpec], allow_answer: bool) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agentft.chat_template import TOOL_CHAT_TEMPLATE
+from agentft.core.chat_template import TOOL_CHAT_TEMPLATE
 from agentft.serving.vllm_backend import VLLM_GRAMMARS, lora_limits
 
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentft.errors import AgentftError
+from agentft.core.errors import AgentftError
 from agentft.serving.constrained import constraint_schema, with_guidance_options
 from agentft.serving.protocol import (
     Completion,
@@ -125,7 +125,7 @@ class VLLMBackend:
     ) -> VLLMBackend:
         """Start the engine on a base (alias, folder or hub id) with adapters `{name: folder}`; extra keyword
         arguments go to `vllm.LLM` (e.g. `tensor_parallel_size=2` on a multi-GPU machine)."""
-        from agentft.models import load_tokenizer, resolve_base_model
+        from agentft.core.models import load_tokenizer, resolve_base_model
 
         check_grammar(grammar)
         adapters = dict(adapters or {})

@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from agentft.yaml_config import StrictConfig, load_yaml_model
+from agentft.core.config import StrictConfig, load_yaml_model
+from agentft.core.models import DEFAULT_BASE
 
 Stage = Literal["sft", "dpo", "distill"]
 Method = Literal["lora", "dora", "rslora", "loraplus"]
@@ -62,7 +63,7 @@ class SafetySettings(StrictConfig):
 
 class TrainConfig(StrictConfig):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    base_model: str = "smollm2"
+    base_model: str = DEFAULT_BASE
     dataset: str
     stage: Stage = "sft"
     lora: LoraSettings = LoraSettings()

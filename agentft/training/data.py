@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agentft.chat_template import chat_messages, flat_message
-from agentft.errors import AgentftError
-from agentft.io import iter_jsonl
+from agentft.core.chat_template import chat_messages, flat_message
+from agentft.core.errors import AgentftError
+from agentft.core.io import iter_jsonl
 
 
 def split_path(dataset_dir: str | Path, split: str) -> Path:

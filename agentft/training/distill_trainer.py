@@ -11,48 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentft.calls import ToolCall
+from agentft.core.calls import message_calls
+from agentft.core.errors import AgentftError
+from agentft.dataset.paraphrase import TeacherParaphraser
 from agentft.dataset.queries import states_all_values
-from agentft.dataset.verify import message_calls
-from agentft.errors import AgentftError
-from agentft.evaluation import calls_match
+from agentft.evaluation.suites import calls_match
+from agentft.serving import teacher_backend
 from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams
-from agentft.tools import ToolSpec
 from agentft.training.common import TrainContext, trainer_kwargs, training_args
 from agentft.training.data import read_rows, sft_rows
 from agentft.training.lora import trainable_model
 from agentft.training.sft_trainer import sft_trainer
-
-PARAPHRASE_PROMPT = (
-    "Rewrite the user's request below in different words, as a person would type it. Keep every name, number and "
-    "quoted value exactly as written. Reply with the rewritten request only."
-)
-
-
-def teacher_backend(spec: str, model: str | None = None, api_key_env: str = "OPENAI_API_KEY") -> Backend:
-    """An http(s) URL is an OpenAI-compatible server; anything else a model folder / alias run in-process."""
-    import os
-
-    if spec.startswith(("http://", "https://")):
-        from agentft.serving.openai_client import OpenAIClientBackend
-
-        return OpenAIClientBackend(spec, model, api_key=os.environ.get(api_key_env))
-    from agentft.serving.embedded import EmbeddedBackend
-
-    return EmbeddedBackend.load(spec)
-
-
-class TeacherParaphraser:
-    """The build-dataset `Paraphraser` hook backed by a teacher; a rewrite is kept only if no value is lost."""
-
-    def __init__(self, backend: Backend, max_new_tokens: int = 96):
-        self.backend = backend
-        self.sampling = SamplingParams(max_new_tokens=max_new_tokens)
-
-    def __call__(self, query: str, calls: list[ToolCall], tools: list[ToolSpec]) -> str:
-        messages = [{"role": "system", "content": PARAPHRASE_PROMPT}, {"role": "user", "content": query}]
-        text = self.backend.generate([GenerationRequest(messages=messages, sampling=self.sampling)])[0].text
-        return text.strip().strip('"') or query
 
 
 def _assistant_message(completion: Any) -> dict[str, Any]:
@@ -117,7 +86,7 @@ def distill_trainer(ctx: TrainContext) -> Any:
 
     from trl.experimental.gkd import GKDConfig, GKDTrainer
 
-    from agentft.models import load_model, load_tokenizer, resolve_base_model
+    from agentft.core.models import load_model, load_tokenizer, resolve_base_model
 
     if settings.teacher.startswith(("http://", "https://")):
         raise AgentftError("logit distillation needs the teacher's weights: set distill.teacher to a model folder")

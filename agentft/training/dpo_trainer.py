@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentft.errors import AgentftError
-from agentft.registry import adapter_dir
+from agentft.adapters.registry import adapter_dir
+from agentft.core.errors import AgentftError
 from agentft.training.common import TrainContext, trainer_kwargs, training_args
 from agentft.training.data import dpo_rows, read_rows
 from agentft.training.lora import trainable_model

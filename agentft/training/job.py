@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +13,9 @@ from typing import Any
 import yaml
 
 from agentft import __version__
-from agentft.errors import AgentftError
-from agentft.io import sha256_file, write_json_atomic, write_text_atomic
-from agentft.registry import AdapterEntry, AdapterRegistry
+from agentft.adapters.registry import ADAPTER_NAME, AdapterEntry, AdapterRegistry
+from agentft.core.errors import AgentftError
+from agentft.core.io import git_commit, sha256_file, write_json_atomic, write_text_atomic
 from agentft.training.callbacks import MetricsWriter, plot_losses, read_metrics
 from agentft.training.common import TrainContext
 from agentft.training.config import TrainConfig
@@ -30,15 +29,6 @@ STAGES: dict[str, Callable[[TrainContext], Any]] = {
     "dpo": dpo_trainer,
     "distill": distill_trainer,
 }
-ADAPTER_NAME = "default"  # PEFT's name for the adapter a job trains
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def _last_checkpoint(folder: Path) -> str | None:
@@ -54,7 +44,7 @@ def _throughput(records: list[dict[str, Any]], seconds: float) -> dict[str, Any]
 
 def evaluate_adapter(ctx: TrainContext, model: Any) -> dict[str, Any]:
     """Base (adapter disabled) vs the new adapter on the dataset's held-out splits and BFCL, one loaded model."""
-    from agentft.evaluation import BASE_LABEL, build_suites, evaluate
+    from agentft.evaluation.suites import BASE_LABEL, build_suites, evaluate
     from agentft.serving.embedded import EmbeddedBackend
 
     settings = ctx.config.eval
@@ -131,7 +121,7 @@ def run_job(
     """Train, evaluate and register one adapter; `post_train` (the safety gate) may add to the entry's info."""
     from trl.trainer.callbacks import RichProgressCallback
 
-    from agentft.models import load_tokenizer, resolve_base_model
+    from agentft.core.models import load_tokenizer, resolve_base_model
 
     split_path(config.dataset, "dpo" if config.stage == "dpo" else "train")  # fail before loading any model
     run_dir = config.run_dir

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentft.models import load_model
+from agentft.core.models import load_model
 from agentft.training.config import LoraSettings, TrainConfig
 
 

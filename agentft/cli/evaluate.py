@@ -1,0 +1,96 @@
+"""`agentft eval`: base and adapters side by side on BFCL categories and/or dataset splits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from agentft.cli.common import console, quiet_libraries
+
+
+def print_comparison(results: dict, title: str) -> None:
+    labels = list(results)
+    table = Table(title=title)
+    table.add_column("suite")
+    table.add_column("n", justify="right")
+    for label in labels:
+        table.add_column(f"{label}\nacc / valid", justify="right")
+    for suite, scores in results[labels[0]].items():
+        cells = []
+        for label in labels:
+            s = results[label][suite]
+            cells.append(f"{s['accuracy']:.1%} / {s['valid_rate']:.0%}")
+        table.add_row(suite, str(scores["n"]), *cells)
+    console.print(table)
+    for label in labels:
+        errors = {}
+        for scores in results[label].values():
+            for kind, count in scores["errors"].items():
+                errors[kind] = errors.get(kind, 0) + count
+        top = ", ".join(f"{k} ×{v}" for k, v in sorted(errors.items(), key=lambda kv: -kv[1])[:4])
+        console.print(f"  {label} errors: {top or 'none'}")
+
+
+def eval_cmd(
+    adapter: Annotated[
+        list[str] | None, typer.Option("--adapter", help="Registry NAME[@vN] or folder; repeat.")
+    ] = None,
+    bfcl: Annotated[
+        Path | None, typer.Option(help="BFCL data folder (BFCL_v4_<cat>.json + possible_answer/).")
+    ] = None,
+    categories: Annotated[
+        str, typer.Option(help="Comma-separated BFCL AST categories.")
+    ] = "simple_python,multiple,parallel",
+    dataset: Annotated[Path | None, typer.Option(help="An `agentft build-dataset` output.")] = None,
+    split: Annotated[str, typer.Option(help="Comma-separated dataset splits.")] = "test_ood",
+    base: Annotated[
+        str | None, typer.Option(help="Base model (default: the first adapter's base, else smollm2).")
+    ] = None,
+    backend: Annotated[
+        str,
+        typer.Option(help="embedded (transformers+PEFT), vllm (offline engine) or server (OpenAI-compatible URL)."),
+    ] = "embedded",
+    server_url: Annotated[str, typer.Option(help="Base URL for --backend server.")] = "http://127.0.0.1:8000/v1",
+    limit: Annotated[int | None, typer.Option(help="At most this many cases per suite.")] = None,
+    max_new_tokens: Annotated[int, typer.Option(help="Generation budget per case.")] = 160,
+    registry: Annotated[Path | None, typer.Option(help="Adapter registry folder.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the full results here.")] = None,
+) -> None:
+    """Generate with the backend, score with the BFCL-compatible checker (BFCL) or exact call match (datasets),
+    and print base and adapters side by side: accuracy, validity rate and the commonest error types."""
+    quiet_libraries()
+    from agentft.adapters.registry import resolve_adapters
+    from agentft.core.errors import AgentftError
+    from agentft.core.io import write_json_atomic
+    from agentft.evaluation.suites import build_suites, evaluate
+
+    if bfcl is None and dataset is None:
+        raise AgentftError("nothing to evaluate: pass --bfcl DIR and/or --dataset DIR")
+    refs = adapter or []
+    base, folders = resolve_adapters(refs, registry, base)
+    suites = build_suites(
+        dataset,
+        split.split(",") if dataset else [],
+        bfcl,
+        categories.split(",") if bfcl else [],
+        limit,
+        max_new_tokens,
+    )
+    from agentft.serving import load_backend
+
+    if backend == "server":
+        engine = load_backend("openai", server_url, model=base)
+    else:
+        engine = load_backend(backend, base, folders)
+    labels = [None, *folders]
+    with console.status("generating and scoring ...") as status:
+        results = evaluate(
+            engine, suites, labels, lambda label, suite, s: status.update(f"{label} {suite}: {s['accuracy']:.1%}")
+        )
+    print_comparison(results, f"agentft eval on {base}")
+    if json_out:
+        write_json_atomic(json_out, {"base_model": base, "backend": backend, "results": results})
+        console.print(f"results written to {json_out}")
