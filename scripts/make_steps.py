@@ -3,10 +3,11 @@
 Run from the repo root: `python scripts/make_steps.py`. The two files share no template and no filler word list, so
 the held-out accuracy measures generalization to steps the router never saw; generated training steps that
 paraphrase any held-out step (`near_copies`) are dropped. Each line is
-{"text": <step context>, "adapter": "code" | "retrieval" | "safety", "source": <which bank>}.
-Steps look like what an agent loop routes: first user requests, follow-ups after a tool result (the text then carries
-"Tool result: ..."), mixed requests, and safety steps (harmful asks, personal data to redact, injected instructions
-inside retrieved text).
+{"request": <the user's words>, "tool_result": <the latest tool result, on follow-ups>,
+"adapter": "code" | "retrieval" | "safety", "source": <which bank>}. The banks write a step as one text,
+"Tool result: ..." marking where the result starts; it is split there on writing. Steps look like what an agent
+loop routes: first user requests, follow-ups after a tool result, mixed requests, and safety steps (harmful asks,
+personal data to redact, injected instructions inside retrieved text).
 """
 
 import itertools
@@ -419,6 +420,13 @@ def name_tools(rows: list[dict], rng: random.Random) -> None:
             row["text"] = f"{rng.choice(TOOL_NAMES)}\n{row['text']}"
 
 
+def as_step(row: dict) -> dict:
+    """A bank row as a steps-file line: the text split into request and tool result."""
+    request, marker, result = row["text"].partition("Tool result:")
+    step = {"request": request.strip(), "tool_result": result.strip()} if marker else {"request": request.strip()}
+    return {**step, "adapter": row["adapter"], "source": row["source"]}
+
+
 def main() -> None:
     from agentft.router.held_out import held_out_files
     from agentft.router.trainer import load_steps, near_copies
@@ -438,7 +446,7 @@ def main() -> None:
     # the held-out files written one by one later can land close to a template's output: such steps leave training
     held_out = [r["text"] for r in splits["eval_steps.jsonl"]]
     held_out += [
-        r["text"]
+        r["step"].text
         for path in held_out_files(ROUTER / "held_out")
         if path.name != "eval_steps.jsonl"
         for r in load_steps(path)
@@ -447,7 +455,7 @@ def main() -> None:
     splits["steps.jsonl"] = [r for r in splits["steps.jsonl"] if r["text"] not in paraphrases]
     for name, rows in splits.items():
         (ROUTER / ("held_out" if name == "eval_steps.jsonl" else "train") / name).write_text(
-            "".join(json.dumps(r) + "\n" for r in rows)
+            "".join(json.dumps(as_step(r), ensure_ascii=False) + "\n" for r in rows)
         )
         counts = {a: sum(r["adapter"] == a for r in rows) for a in BANKS["train"]}
         print(f"{name}: {len(rows)} steps {counts}")

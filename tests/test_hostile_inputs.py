@@ -128,9 +128,9 @@ def _files(folder):
         "cfg_missing_dataset.yaml": "name: x\ndataset: /nonexistent/dataset\n",
         "cfg_negative_lr.yaml": "name: x\ndataset: datasets/code_tools\nlearning_rate: -1\n",
         "cfg_not_yaml.yaml": "name: [x\n",
-        "steps_bad_json.jsonl": '{"text": "hi", "adapter": "code"}\n{"text": \n',
-        "steps_bad_type.jsonl": json.dumps({"text": 5, "adapter": "code"}) + "\n",
-        "steps_unknown_key.jsonl": json.dumps({"text": "hi", "adapter": "code", "x": 1}) + "\n",
+        "steps_bad_json.jsonl": '{"request": "hi", "adapter": "code"}\n{"request": \n',
+        "steps_bad_type.jsonl": json.dumps({"request": 5, "adapter": "code"}) + "\n",
+        "steps_unknown_key.jsonl": json.dumps({"request": "hi", "adapter": "code", "x": 1}) + "\n",
         "steps_missing_text.jsonl": json.dumps({"adapter": "code"}) + "\n",
     }
     out = {}
@@ -164,7 +164,7 @@ COMMANDS = [
     (["train", "{cfg_not_yaml.yaml}"], "invalid YAML"),
     (["train", "/nonexistent.yaml"], "config file not found"),
     (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_bad_json.jsonl}]"], "$[1]"),
-    (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_bad_type.jsonl}]"], "$[0].text"),
+    (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_bad_type.jsonl}]"], "$[0].request"),
     (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_unknown_key.jsonl}]"], "$[0].x"),
     (["router", "train", "router/config.yaml", "--set", "data.steps=[{steps_missing_text.jsonl}]"], "$[0]"),
     (["router", "eval", "{empty_router}", "router/held_out/eval_steps.jsonl"], "not a trained router"),

@@ -44,7 +44,10 @@ def test_every_module_sits_in_a_layer():
     misplaced = [
         str(p.relative_to(PACKAGE))
         for p in _modules()
-        if p.parent == PACKAGE and p.stem not in TOP or p.parent != PACKAGE and p.relative_to(PACKAGE).parts[0] not in RANK
+        if p.parent == PACKAGE
+        and p.stem not in TOP
+        or p.parent != PACKAGE
+        and p.relative_to(PACKAGE).parts[0] not in RANK
     ]
     assert misplaced == []
 

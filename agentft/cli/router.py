@@ -36,7 +36,7 @@ def router_train(
 @router_app.command("predict")
 def router_predict(
     router_dir: Annotated[Path, typer.Argument(help="A trained router folder.")],
-    steps: Annotated[Path, typer.Argument(help='JSONL lines {"text": ...}.')],
+    steps: Annotated[Path, typer.Argument(help='JSONL lines {"request", "tool_result"} (tool_result optional).')],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write predictions here (JSONL).")] = None,
 ) -> None:
     """One line per input: `{"adapter", "confidence", "scores", "fallback"}`."""
@@ -46,7 +46,7 @@ def router_predict(
     from agentft.router.trainer import load_steps
 
     rows = load_steps(steps, labeled=False)
-    routes = Router.load(router_dir).predict([r["text"] for r in rows])
+    routes = Router.load(router_dir).predict([r["step"] for r in rows])
     text = "".join(dumps_line(r.to_json()) + "\n" for r in routes)
     if json_out:
         write_text_atomic(json_out, text)
@@ -58,7 +58,7 @@ def router_predict(
 @router_app.command("eval")
 def router_eval(
     router_dir: Annotated[Path, typer.Argument(help="A trained router folder.")],
-    steps: Annotated[Path, typer.Argument(help='Labeled JSONL lines {"text", "adapter"}.')],
+    steps: Annotated[Path, typer.Argument(help='Labeled JSONL lines {"request", "tool_result", "adapter"}.')],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report here.")] = None,
 ) -> None:
     """Accuracy, per-class precision/recall, confusion matrix and per-step latency (p50/p95)."""

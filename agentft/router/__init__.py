@@ -1,5 +1,6 @@
-"""The router: which skill adapter should produce the next step of an agent loop."""
+"""The router: which skill adapter an agent step goes to."""
 
-from agentft.router.router import Route, Router, step_text
+from agentft.router.router import Route, Router
+from agentft.router.step import Step
 
-__all__ = ["Route", "Router", "step_text"]
+__all__ = ["Route", "Router", "Step"]

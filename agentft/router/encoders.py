@@ -12,20 +12,21 @@ import numpy as np
 
 from agentft.core.errors import AgentftError
 from agentft.router.config import EMBEDDED_ENCODER, EncoderSettings, FinetuneSettings
+from agentft.router.step import Step
 
-# How `step_text` joins the latest tool result to the request; the request/result split keys on it
-RESULT_MARKER = "Tool result:"
 LOGIT_SCALE = 20.0  # encoder tuning: unit-length embeddings give small logits; scaled before the cross entropy
 
 
-def split_step(text: str) -> tuple[str, str]:
-    """A step's request and its latest tool result ("" when there is none)."""
-    request, _, result = text.partition(RESULT_MARKER)
-    return request.strip(), result.strip()
-
-
 class Encoder(Protocol):
+    """Texts to unit-length embeddings (a sentence-transformers model, a base model's hidden states)."""
+
     def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class StepEncoder(Protocol):
+    """Router steps to feature rows: what the router's head reads."""
+
+    def encode(self, steps: list[Step]) -> np.ndarray: ...
 
 
 def _embedded_minilm() -> str:
@@ -179,8 +180,8 @@ class RequestAndResult:
     def __init__(self, encoder: Encoder):
         self.encoder = encoder
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        pairs = [split_step(text) for text in texts]
+    def encode(self, steps: list[Step]) -> np.ndarray:
+        pairs = [(step.request, step.tool_result) for step in steps]
         pieces = list(dict.fromkeys(piece for pair in pairs for piece in pair if piece))
         encoded = self.encoder.encode(pieces or [""])  # all texts empty: one call just for the width
         vectors = dict(zip(pieces, encoded[: len(pieces)], strict=True))
@@ -193,18 +194,29 @@ class RequestAndResult:
         ).astype(np.float32)
 
 
-class LexicalAugmented:
-    """An encoder's embedding followed by L2-normalized hashed word 1-2-grams (scikit-learn's HashingVectorizer)."""
+class JoinedText:
+    """The step as one text (request, then the result after a marker), embedded once: `split_tool_result: false`."""
 
-    def __init__(self, encoder: Encoder, n_features: int):
+    def __init__(self, encoder: Encoder):
+        self.encoder = encoder
+
+    def encode(self, steps: list[Step]) -> np.ndarray:
+        return self.encoder.encode([step.text for step in steps])
+
+
+class LexicalAugmented:
+    """A step encoder's features followed by L2-normalized hashed word 1-2-grams of the step's text (scikit-learn's
+    HashingVectorizer)."""
+
+    def __init__(self, encoder: StepEncoder, n_features: int):
         from sklearn.feature_extraction.text import HashingVectorizer
 
         self.encoder = encoder
         self.vectorizer = HashingVectorizer(n_features=n_features, ngram_range=(1, 2), alternate_sign=False)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        lexical = self.vectorizer.transform(texts).toarray().astype(np.float32)
-        return np.hstack([self.encoder.encode(texts), lexical])
+    def encode(self, steps: list[Step]) -> np.ndarray:
+        lexical = self.vectorizer.transform([step.text for step in steps]).toarray().astype(np.float32)
+        return np.hstack([self.encoder.encode(steps), lexical])
 
 
 ENCODERS = {
@@ -214,15 +226,14 @@ ENCODERS = {
 }
 
 
-def make_encoder(settings: EncoderSettings) -> Encoder:
-    encoder: Encoder = ENCODERS[settings.kind](settings)
-    if settings.split_tool_result:
-        encoder = RequestAndResult(encoder)
+def make_encoder(settings: EncoderSettings) -> StepEncoder:
+    text_encoder: Encoder = ENCODERS[settings.kind](settings)
+    encoder: StepEncoder = RequestAndResult(text_encoder) if settings.split_tool_result else JoinedText(text_encoder)
     return LexicalAugmented(encoder, settings.lexical_features) if settings.lexical_features else encoder
 
 
-def sentence_encoder(encoder: Encoder) -> SentenceTransformerEncoder | None:
-    """The sentence-transformers model inside an encoder, if any (fine-tuning needs one; saving a derived one)."""
-    while isinstance(encoder, (LexicalAugmented, RequestAndResult)):
+def sentence_encoder(encoder: Any) -> SentenceTransformerEncoder | None:
+    """The sentence-transformers model inside a step encoder, if any (fine-tuning needs one; saving a derived one)."""
+    while isinstance(encoder, (LexicalAugmented, RequestAndResult, JoinedText)):
         encoder = encoder.encoder
     return encoder if isinstance(encoder, SentenceTransformerEncoder) else None

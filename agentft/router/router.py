@@ -11,21 +11,10 @@ import numpy as np
 
 from agentft.core.errors import AgentftError
 from agentft.router.config import EncoderSettings
-from agentft.router.encoders import RESULT_MARKER, Encoder, make_encoder, sentence_encoder
+from agentft.router.encoders import StepEncoder, make_encoder, sentence_encoder
+from agentft.router.step import Step
 
-MAX_RESULT_CHARS = 400
 DERIVED_ENCODER = "encoder"  # folder, inside a router folder, of a distilled or fine-tuned sentence encoder
-
-
-def step_text(messages: list[dict[str, Any]]) -> str:
-    """What the router sees of an agent step: the latest user turn, plus the latest tool result — also when the user
-    has spoken since: "post them in the channel" is routed by what the result holds (a build log or a payroll)."""
-    user = next((m for m in reversed(messages) if m.get("role") == "user"), None)
-    tool = next((m for m in reversed(messages) if m.get("role") == "tool"), None)
-    text = (user or {}).get("content") or ""
-    if tool is not None:
-        text = f"{text}\n{RESULT_MARKER} {(tool.get('content') or '')[:MAX_RESULT_CHARS]}"
-    return text
 
 
 @dataclass
@@ -54,7 +43,7 @@ class Router:
     fallback: str  # "base" (no adapter) or an adapter name, e.g. "safety" to fail closed
     encoder_settings: EncoderSettings
     info: dict[str, Any] = field(default_factory=dict)
-    encoder: Encoder | None = None
+    encoder: StepEncoder | None = None
     folder: Path | None = None  # where it was loaded from, for error messages
 
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
@@ -63,15 +52,15 @@ class Router:
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def _encoder(self) -> Encoder:
+    def _encoder(self) -> StepEncoder:
         if self.encoder is None:
             self.encoder = make_encoder(self.encoder_settings)
         return self.encoder
 
-    def predict(self, texts: list[str]) -> list[Route]:
-        if not texts:
+    def predict(self, steps: list[Step]) -> list[Route]:
+        if not steps:
             return []
-        embeddings = self._encoder().encode(texts)
+        embeddings = self._encoder().encode(steps)
         if embeddings.shape[1] != self.weights.shape[1]:  # e.g. a router saved by an agentft with another layout
             raise AgentftError(
                 f"the router's head expects {self.weights.shape[1]} features, its encoder gives {embeddings.shape[1]};"
@@ -91,7 +80,7 @@ class Router:
         return routes
 
     def route(self, messages: list[dict[str, Any]]) -> Route:
-        return self.predict([step_text(messages)])[0]
+        return self.predict([Step.of(messages)])[0]
 
     def save(self, out: Path) -> None:
         from safetensors.numpy import save_file

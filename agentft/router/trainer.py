@@ -14,31 +14,29 @@ import numpy as np
 from agentft.core.errors import AgentftError
 from agentft.core.io import iter_jsonl
 from agentft.router.config import EncoderSettings, RouterConfig
-from agentft.router.encoders import SentenceTransformerEncoder, make_encoder, sentence_encoder, split_step
+from agentft.router.encoders import SentenceTransformerEncoder, make_encoder, sentence_encoder
 from agentft.router.router import Router
+from agentft.router.step import STEP_KEYS, Step
 
 NEAR_COPY_COSINE = 0.8  # frozen MiniLM cosine above which two steps count as one step paraphrased
 
 
-STEP_KEYS = frozenset({"text", "adapter", "source"})
-
-
 def load_steps(path: str | Path, *, labeled: bool = True) -> list[dict[str, Any]]:
+    """Rows `{"step": Step, "adapter": label}` from JSONL lines `{"request", "tool_result", "adapter", "source"}`."""
     path = Path(path)
     if not path.is_file():
         raise AgentftError("steps file not found", file=path)
     rows = []
     for index, row in enumerate(iter_jsonl(path)):
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise AgentftError("each line needs a string 'text'", file=path, path=f"$[{index}].text")
-        if labeled and not isinstance(row.get("adapter"), str):
-            raise AgentftError("each line needs a string 'adapter' label", file=path, path=f"$[{index}].adapter")
-        unknown = sorted(set(row) - STEP_KEYS)
+        unknown = sorted(set(row) - STEP_KEYS) if isinstance(row, dict) else []
         if unknown:  # a typo'd key ("adpater") must not train silently on what is left
             raise AgentftError(
                 f"unknown key (known: {', '.join(sorted(STEP_KEYS))})", file=path, path=f"$[{index}].{unknown[0]}"
             )
-        rows.append(row)
+        step = Step.from_json(row, file=path, index=index)
+        if labeled and not isinstance(row.get("adapter"), str):
+            raise AgentftError("each line needs a string 'adapter' label", file=path, path=f"$[{index}].adapter")
+        rows.append({"step": step, "adapter": row.get("adapter")})
     if not rows:
         raise AgentftError("no steps", file=path)
     return rows
@@ -52,7 +50,7 @@ def dataset_steps(adapter: str, dataset_dir: str, limit: int) -> list[dict[str, 
     out = []
     for row in iter_jsonl(path):
         if row.get("kind") != "irrelevance":
-            out.append({"text": row["messages"][-2]["content"], "adapter": adapter})
+            out.append({"step": Step(row["messages"][-2]["content"]), "adapter": adapter})
         if len(out) >= limit:
             break
     return out
@@ -62,8 +60,8 @@ def training_steps(config: RouterConfig) -> list[dict[str, Any]]:
     rows = [r for path in config.data.steps for r in load_steps(path)]
     for adapter, folder in config.data.datasets.items():
         rows += dataset_steps(adapter, folder, config.data.max_per_dataset)
-    unique = {r["text"]: r["adapter"] for r in rows}
-    return [{"text": t, "adapter": a} for t, a in unique.items()]
+    unique = {r["step"]: r["adapter"] for r in rows}
+    return [{"step": s, "adapter": a} for s, a in unique.items()]
 
 
 def near_copies(steps: list[str], held_out: list[str]) -> list[tuple[str, str, float]]:
@@ -119,12 +117,13 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
         tunable = sentence_encoder(encoder)
         if tunable is None:
             raise AgentftError("router fine-tuning needs a sentence-transformers or static encoder")
-        pairs = [split_step(r["text"]) if config.encoder.split_tool_result else (r["text"], "") for r in fit_rows]
+        steps = [r["step"] for r in fit_rows]
+        pairs = [(s.request, s.tool_result) if config.encoder.split_tool_result else (s.text, "") for s in steps]
         tunable.finetune(pairs, [index[r["adapter"]] for r in fit_rows], config.finetune, config.seed)
         finetune_s = time.perf_counter() - started
     started = time.perf_counter()
-    x_fit = encoder.encode([r["text"] for r in fit_rows])
-    x_cal = encoder.encode([r["text"] for r in cal_rows])
+    x_fit = encoder.encode([r["step"] for r in fit_rows])
+    x_cal = encoder.encode([r["step"] for r in cal_rows])
     encode_s = time.perf_counter() - started
     y_fit = np.array([index[r["adapter"]] for r in fit_rows])
     y_cal = np.array([index[r["adapter"]] for r in cal_rows])
@@ -172,16 +171,16 @@ def train_router(config: RouterConfig, log: Any = print) -> Router:
 
 def evaluate_router(router: Router, rows: list[dict[str, Any]], latency_samples: int = 200) -> dict[str, Any]:
     """Accuracy, per-class precision/recall, confusion matrix; latency per step once loaded (single and batched)."""
-    texts = [r["text"] for r in rows]
-    router.predict(texts[:4])  # warm-up: load the encoder outside the timings
+    steps = [r["step"] for r in rows]
+    router.predict(steps[:4])  # warm-up: load the encoder outside the timings
     started = time.perf_counter()
-    routes = router.predict(texts)
-    batched_ms = 1000 * (time.perf_counter() - started) / len(texts)
+    routes = router.predict(steps)
+    batched_ms = 1000 * (time.perf_counter() - started) / len(steps)
     single = []
     # spread over the whole set, not its first files: the newer held-out files have longer steps (tool results)
-    for index in np.linspace(0, len(texts) - 1, latency_samples).round().astype(int):
+    for index in np.linspace(0, len(steps) - 1, latency_samples).round().astype(int):
         t0 = time.perf_counter()
-        router.predict([texts[index]])
+        router.predict([steps[index]])
         single.append(1000 * (time.perf_counter() - t0))
     labels = sorted({r["adapter"] for r in rows} | set(router.classes) | {router.fallback})
     confusion = {t: dict.fromkeys(labels, 0) for t in labels}
@@ -212,7 +211,7 @@ def evaluate_router(router: Router, rows: list[dict[str, Any]], latency_samples:
             "batched_per_step": batched_ms,
         },
         "errors": [
-            {"text": r["text"], "expected": r["adapter"], "got": route.adapter, "confidence": route.confidence}
+            {**r["step"].to_json(), "expected": r["adapter"], "got": route.adapter, "confidence": route.confidence}
             for r, route in zip(rows, routes, strict=True)
             if route.adapter != r["adapter"]
         ][:20],
