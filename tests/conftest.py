@@ -32,6 +32,15 @@ def train_frozen_router():
     return train_router(load_router_config(ROOT / "router" / "config.yaml", overrides), log=lambda _: None)
 
 
+def free_port() -> int:
+    """A port for a server started as a subprocess (in-process servers take port 0 instead)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 

@@ -4,8 +4,6 @@ adapters, a router trained on the templated steps), driven over HTTP and by the 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,11 +12,11 @@ import pytest
 pytest.importorskip("fastapi")
 httpx = pytest.importorskip("httpx")
 
-from conftest import ROOT, read_jsonl, train_frozen_router  # noqa: E402
+from conftest import ROOT, free_port, read_jsonl, train_frozen_router  # noqa: E402
 
 from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import validate_call  # noqa: E402
-from agentft.serving.openai_server import CLARIFY, RoutedServer, create_app  # noqa: E402
+from agentft.serving.openai_server import CLARIFY, RoutedServer, running  # noqa: E402
 
 ROW = read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")[0]
 TOOLS = ROW["tools"]
@@ -41,21 +39,8 @@ def backend(tiny_model, tiny_adapters):
 
 @pytest.fixture(scope="module")
 def url(backend, router):
-    import uvicorn
-
-    app = create_app(RoutedServer(backend, ["code", "retrieval"], router))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with running(RoutedServer(backend, ["code", "retrieval"], router)) as base:
+        yield base
 
 
 def _post(url, body, **kwargs):
@@ -205,9 +190,7 @@ def test_cli_serves_auto_on_the_embedded_backend(tiny_model, tiny_adapters, rout
     import sys
 
     router.save(tmp_path / "router")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     args = ["serve", "--base", str(tiny_model), "-a", f"code={tiny_adapters['a']}", "--router", tmp_path / "router"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentft", *map(str, args), "--port", str(port)],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -15,8 +14,9 @@ import pytest
 pytest.importorskip("outlines")
 pytest.importorskip("vllm")
 
-from conftest import ROOT, read_jsonl, run_cli  # noqa: E402
+from conftest import ROOT, free_port, read_jsonl, run_cli  # noqa: E402
 
+from agentft.core.calls import ToolCall  # noqa: E402
 from agentft.core.errors import AgentftError  # noqa: E402
 from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import reply_schema  # noqa: E402
@@ -105,16 +105,10 @@ def test_serve_dry_run_prints_the_vllm_command(tiny_model, tiny_adapters):
         assert part in command
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tiny_model, tiny_adapters, tmp_path_factory):
     """`agentft serve` with adapters a and b on a free port; stopped by PID afterwards."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "server.log"
     args = ["serve", "--backend", "vllm", "--base", str(tiny_model), "-a", f"a={tiny_adapters['a']}"]
     args += ["-a", f"b={tiny_adapters['b']}"]
@@ -162,3 +156,45 @@ def test_server_errors_are_clear(server):
     bad = dataclasses.replace(request, schema={"type": "object", "properties": {"x": {"type": "nonsense"}}})
     with pytest.raises(AgentftError, match="answered 400: .*nonsense"):
         server.generate([bad])
+
+
+def test_openai_sdk_loop_on_auto_over_the_vllm_backend(tiny_model, tiny_adapters):
+    """The routed endpoint over vLLM: the engine in process behind agentft's front, driven by an unmodified OpenAI
+    SDK loop on model `auto`; each step's adapter comes back in the header, every call returned is valid."""
+    openai = pytest.importorskip("openai")
+    pytest.importorskip("fastapi")
+    from conftest import train_frozen_router
+
+    from agentft.core.validation import validate_call
+    from agentft.serving.openai_server import RoutedServer, running
+
+    router = train_frozen_router()
+    adapters = {"code": tiny_adapters["a"], "retrieval": tiny_adapters["b"]}
+    backend = load_backend("vllm", str(tiny_model), adapters, dtype="float32", max_string_length=24)
+    row = ROWS[0]
+    asks = {
+        "code": "Run the unit tests in tests/test_api.py and show me what fails.",
+        "retrieval": "What does our vacation policy document say about unused days?",
+    }
+    with running(RoutedServer(backend, list(adapters), router)) as base:
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused")
+        for ask in asks.values():
+            messages = [{"role": "user", "content": ask}]
+            served = []
+            for _ in range(2):
+                expected = router.route(messages).adapter
+                raw = client.chat.completions.with_raw_response.create(
+                    model="auto", messages=messages, tools=row["tools"], max_tokens=96
+                )
+                served.append(raw.headers["x-agentft-adapter"])
+                assert served[-1] == (expected if expected in adapters else "base")
+                message = raw.parse().choices[0].message
+                if not message.tool_calls:
+                    break
+                for call in message.tool_calls:
+                    parsed = {"name": call.function.name, "arguments": json.loads(call.function.arguments)}
+                    assert validate_call(ToolCall(**parsed), parse_tools(row["tools"])) == []
+                messages.append(message.model_dump(exclude_none=True))
+                messages += [{"role": "tool", "tool_call_id": c.id, "content": "ok"} for c in message.tool_calls]
+            assert served
+    del backend

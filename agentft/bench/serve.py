@@ -190,26 +190,12 @@ def _percentile(values: list[float], q: float) -> float:
 def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[GenerationRequest]) -> dict[str, Any]:
     """`agentft serve`'s OpenAI endpoint over HTTP on 127.0.0.1: model `auto` (routed) vs the adapter named in the
     request, interleaved request by request so drift hits both alike, then all requests at once for requests/s."""
-    import socket
-    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
-    import uvicorn
 
-    from agentft.serving.openai_server import RoutedServer, create_app
+    from agentft.serving.openai_server import RoutedServer, running
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(RoutedServer(backend, adapters, router)), port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/v1/chat/completions"
     bodies = {
         model: [
             {"model": model, "messages": r.messages, "tools": r.tools, "max_tokens": r.sampling.max_new_tokens}
@@ -224,7 +210,8 @@ def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[G
         reply.raise_for_status()
         return time.perf_counter() - started
 
-    try:
+    with running(RoutedServer(backend, adapters, router)) as base:
+        url = f"{base}/v1/chat/completions"
         post(bodies["auto"][0])  # warm-up: first-use costs (ONNX session, grammar compile) are not routing
         latency: dict[str, list[float]] = {model: [] for model in bodies}
         for i in range(len(requests)):
@@ -237,9 +224,6 @@ def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[G
             with ThreadPoolExecutor(len(batch)) as pool:
                 list(pool.map(post, batch))
             throughput[model] = len(batch) / (time.perf_counter() - started)
-    finally:
-        server.should_exit = True
-        thread.join(30)
     route_ms = []
     for r in requests:
         started = time.perf_counter()

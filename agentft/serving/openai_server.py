@@ -19,6 +19,8 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -292,3 +294,27 @@ def create_app(server: RoutedServer) -> Any:
         return JSONResponse(body, headers=headers)
 
     return app
+
+
+@contextmanager
+def running(server: RoutedServer, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """The endpoint served from a background thread of this process, for as long as the `with` lasts: yields its
+    base URL (`http://host:port`; port 0 takes a free one). For notebooks, tests and the benchmark; `agentft serve`
+    is the way to run it as a service."""
+    import uvicorn
+
+    config = uvicorn.Config(create_app(server), host=host, port=port, log_level="error")
+    http = uvicorn.Server(config)
+    thread = threading.Thread(target=http.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not http.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise AgentftError(f"the OpenAI endpoint did not start on {host}:{port}")
+        time.sleep(0.02)
+    bound = http.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://{host}:{bound}"
+    finally:
+        http.should_exit = True
+        thread.join(30)
