@@ -109,7 +109,9 @@ def train_demo_router(out: Path, datasets: dict[str, Path], console: Console) ->
 
     console.rule("3. router")
     config = load_router_config(
-        "router/config.yaml", [f"data.datasets.{skill}={folder}" for skill, folder in datasets.items()]
+        # the encoder stays frozen: seconds instead of ~4 minutes, a few points of held-out accuracy
+        "router/config.yaml",
+        ["finetune=null", *(f"data.datasets.{skill}={folder}" for skill, folder in datasets.items())],
     )
     router = train_router(config, log=console.print)
     router.save(out / "router")

@@ -56,6 +56,27 @@ MAX_TOOL_BYTES = 32 << 10
 
 
 @dataclass
+
+def _tool_result(rng: random.Random, sentences: list[str]) -> tuple[str, str]:
+    """A tool result as executors write them (JSON, plain text, several lines, an error) and the plain answer that
+    follows it: an adapter that only ever saw one shape echoes the others back, template markup and all."""
+    sentence = rng.choice(sentences)
+    shape = rng.choice(("json", "text", "lines", "error"))
+    if shape == "error":
+        reason = rng.choice(("no such file", "unknown document", "permission denied", "timed out after 30 s"))
+        detail = f"{reason}: {sentence.rstrip('.').lower()}"
+        answer = rng.choice(("The tool reported an error: {d}.", "That did not work ({d}).", "It failed: {d}."))
+        return f"error: {detail}", answer.format(d=detail)
+    if shape == "json":
+        result = dumps_line({"ok": True, "output": sentence})
+    elif shape == "lines":
+        extra = rng.choice(sentences)
+        result, sentence = f"{sentence}\n{extra}", f"{sentence} {extra}"
+    else:
+        result = sentence
+    answer = rng.choice(["Done. {s}", "Here is what came back: {s}", "{s}", "It worked: {s}"])
+    return result, answer.format(s=sentence)
+
 class BuildConfig:
     n: int = 1000
     seed: int = 0
@@ -176,15 +197,12 @@ class ExampleFactory:
         if kind == "followup":
             tool = rng.choice(pool)
             call = synth.call(tool)
-            sentence = rng.choice(synth.pools["sentence"])
+            result, answer = _tool_result(rng, synth.pools["sentence"])
             conversation = [
                 {"role": "user", "content": single_query(tool, call, rng)},
                 {"role": "assistant", "tool_calls": [call.to_openai()]},
-                {"role": "tool", "name": tool.name, "content": dumps_line({"ok": True, "output": sentence})},
+                {"role": "tool", "name": tool.name, "content": result},
             ]
-            answer = rng.choice(["Done. {s}", "Here is what came back: {s}", "{s}", "It worked: {s}"]).format(
-                s=sentence
-            )
             return self._answered(index, ood, "followup", conversation, [tool], answer, rng, repeat=call)
         if kind == "irrelevance":
             if len(pool) >= 2 and rng.random() < 0.5:
