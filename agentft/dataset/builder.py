@@ -55,8 +55,6 @@ SPLITS = ("train", "val", "test", "test_ood")
 MAX_TOOL_BYTES = 32 << 10
 
 
-@dataclass
-
 def _tool_result(rng: random.Random, sentences: list[str]) -> tuple[str, str]:
     """A tool result as executors write them (JSON, plain text, several lines, an error) and the plain answer that
     follows it: an adapter that only ever saw one shape echoes the others back, template markup and all."""
@@ -77,6 +75,8 @@ def _tool_result(rng: random.Random, sentences: list[str]) -> tuple[str, str]:
     answer = rng.choice(["Done. {s}", "Here is what came back: {s}", "{s}", "It worked: {s}"])
     return result, answer.format(s=sentence)
 
+
+@dataclass
 class BuildConfig:
     n: int = 1000
     seed: int = 0
