@@ -18,7 +18,13 @@ from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import reply_schema  # noqa: E402
 from agentft.serving.constrained import GRAMMAR_BACKENDS, constraint_schema  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
-from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams, make_completion  # noqa: E402
+from agentft.serving.protocol import (  # noqa: E402
+    Backend,
+    GenerationRequest,
+    SamplingParams,
+    answer_text,
+    make_completion,
+)
 from agentft.serving.vllm_backend import VLLM_GRAMMARS  # noqa: E402
 
 ROWS = (
@@ -127,6 +133,20 @@ def test_final_answer_reply_is_not_a_call():
     request = GenerationRequest([{"role": "user", "content": "hi"}], ROWS[0]["tools"])
     completion = make_completion(request, '{"answer": "Hello!"}', 0.0)
     assert completion.valid and completion.calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"answer": "3 tests passed"}', "3 tests passed"),
+        ("<tool_response>\nsrc/a.py: no such file\n</tool_response>", "src/a.py: no such file"),
+        ("  Done. The file is written.  ", "Done. The file is written."),
+    ],
+    ids=["constrained", "echoed-tool-result", "plain"],
+)
+def test_answer_text_is_what_the_user_reads(text, expected):
+    """The agent and the OpenAI endpoint answer with the same text."""
+    assert answer_text(text) == expected
 
 
 def test_constraint_schema_drops_regex_format_and_bounds_strings():

@@ -7,7 +7,6 @@ answers with a clarification and nothing runs; an executor's error goes back to 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,7 +17,7 @@ from agentft.core.chat_template import SYSTEM_PROMPT
 from agentft.core.io import dumps_line
 from agentft.core.tools import ToolSpec, parse_tools
 from agentft.router.router import Route
-from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams
+from agentft.serving.protocol import Backend, GenerationRequest, SamplingParams, answer_text
 from agentft.serving.reply import validated_replies
 
 CLARIFY = (
@@ -107,7 +106,7 @@ class Agent:
             )
             return StepResult([*messages, {"role": "assistant", "content": CLARIFY}], trace, True)
         if not calls:
-            answer = _answer_text(completion.text)
+            answer = answer_text(completion.text)
             trace = StepTrace(
                 **base,
                 calls=[],
@@ -164,11 +163,3 @@ class Agent:
 
 def _openai(tool: Any) -> dict[str, Any]:
     return tool.to_openai() if isinstance(tool, ToolSpec) else tool
-
-
-def _answer_text(text: str) -> str:
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError:
-        return text.strip()
-    return obj.get("answer", text) if isinstance(obj, dict) else text.strip()

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agentft.core.errors import AgentftError
 from agentft.core.tools import ToolSpec, parse_tools
-from agentft.serving.protocol import Backend, Completion, GenerationRequest, SamplingParams, final_answer
+from agentft.serving.protocol import Backend, Completion, GenerationRequest, SamplingParams, answer_text
 from agentft.serving.reply import validated_replies
 
 AUTO = "auto"
@@ -155,7 +155,7 @@ def _message(completion: Completion, errors: list[str]) -> tuple[dict[str, Any],
             for c in completion.calls
         ]
         return {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls"
-    text = final_answer(completion.text) or completion.text.strip()
+    text = answer_text(completion.text)
     return {"role": "assistant", "content": text}, "stop"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -115,6 +116,16 @@ def final_answer(text: str) -> str | None:
     if isinstance(obj, dict) and set(obj) == {"answer"} and isinstance(obj["answer"], str):
         return obj["answer"]
     return None
+
+
+_TOOL_RESULT_TAGS = re.compile(r"</?tool_response>")
+
+
+def answer_text(text: str) -> str:
+    """What a plain reply says to the user: the constrained `{"answer": ...}` form unwrapped, and the chat template's
+    tool-result tags dropped (a small model that has just read a tool result may echo it wrapped in them)."""
+    answer = final_answer(text)
+    return _TOOL_RESULT_TAGS.sub("", text if answer is None else answer).strip()
 
 
 @functools.lru_cache(maxsize=256)
