@@ -98,6 +98,7 @@ def test_tools_are_honoured_and_calls_are_valid(url):
         (json.dumps({"model": "auto"}).encode(), 400, "messages"),
         (json.dumps({"model": "gpt-9", "messages": CODE_ASK}).encode(), 404, "unknown model 'gpt-9'"),
         (json.dumps({"model": "auto", "messages": CODE_ASK, "max_tokens": 10**6}).encode(), 400, "max_tokens"),
+        (json.dumps({"model": "auto", "messages": CODE_ASK, "top_p": 0}).encode(), 400, "top_p"),
         (json.dumps({"model": "auto", "messages": CODE_ASK, "tools": [{"type": "function"}]}).encode(), 400, "tools"),
         (
             json.dumps({"model": "auto", "messages": [{"role": "user", "content": "x" * (2 << 20)}]}).encode(),
@@ -117,7 +118,16 @@ def test_tools_are_honoured_and_calls_are_valid(url):
             "nope",
         ),
     ],
-    ids=["malformed", "no-messages", "unknown-model", "max-tokens", "bad-tools", "oversized", "bad-tool-choice"],
+    ids=[
+        "malformed",
+        "no-messages",
+        "unknown-model",
+        "max-tokens",
+        "top-p",
+        "bad-tools",
+        "oversized",
+        "bad-tool-choice",
+    ],
 )
 def test_bad_requests_get_openai_errors_and_the_server_keeps_serving(url, payload, status, fragment):
     reply = httpx.post(

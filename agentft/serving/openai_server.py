@@ -49,6 +49,7 @@ class ChatRequest(BaseModel):
     max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT)
     max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT)
     temperature: float = Field(0.0, ge=0, le=2)
+    top_p: float = Field(1.0, gt=0, le=1)
     seed: int | None = None
     stream: bool = False
 
@@ -217,7 +218,10 @@ class RoutedServer:
         elif isinstance(request.tool_choice, dict):
             offered, allow_answer = _forced_tool(request.tool_choice, tools), False
         sampling = SamplingParams(
-            request.max_completion_tokens or request.max_tokens or 256, request.temperature, request.seed
+            max_new_tokens=request.max_completion_tokens or request.max_tokens or 256,
+            temperature=request.temperature,
+            top_p=request.top_p,
+            seed=request.seed,
         )
         generation = GenerationRequest(request.messages, [t.to_openai() for t in offered], adapter, None, sampling)
         started = time.time()
