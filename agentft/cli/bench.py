@@ -8,19 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from agentft.cli.common import console
+from agentft.cli.common import bfcl_default, console
 from agentft.core.errors import AgentftError
 from agentft.core.models import DEFAULT_BASE
 from agentft.router.held_out import held_out_files
 
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
-
-
-def _bfcl_default() -> Path | None:
-    for candidate in (Path("../shared/bfcl"), Path("tests/data/bfcl")):
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 @bench_app.command("dataset")
@@ -158,7 +151,7 @@ def _run_train_bench(steps: int, limit: int, overhead_steps: int = 6) -> dict:
     from agentft.cli.common import quiet_libraries
 
     quiet_libraries()
-    bfcl = _bfcl_default()
+    bfcl = bfcl_default()
     if bfcl is None:
         raise AgentftError("the training benchmark needs BFCL data (../shared/bfcl or tests/data/bfcl)")
     return bench_training(
@@ -170,7 +163,7 @@ def _run_dataset_bench(n: int, schemas: Path, bfcl: Path | None) -> dict:
     from agentft.bench.dataset import bench_dataset
 
     with console.status("benchmarking build-dataset and scoring..."):
-        result = bench_dataset(schemas, bfcl or _bfcl_default(), n=n)
+        result = bench_dataset(schemas, bfcl or bfcl_default(), n=n)
     table = Table(title="build-dataset (verified examples/s)")
     for column in ("tools", "1 worker", "all cores", "speedup", "valid"):
         table.add_column(column, justify="right")

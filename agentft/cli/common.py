@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from pathlib import Path
 
 from rich.console import Console
 
@@ -29,3 +30,11 @@ def quiet_libraries() -> None:
         transformers.logging.disable_progress_bar()
     except ImportError:
         pass
+
+
+def bfcl_default() -> Path | None:
+    """The BFCL data the benchmark and the demo use when none is named: the shared copy, else the tests' excerpt."""
+    for candidate in (Path("../shared/bfcl"), Path("tests/data/bfcl")):
+        if candidate.is_dir():
+            return candidate
+    return None

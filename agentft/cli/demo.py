@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from agentft.cli.common import console, quiet_libraries
+from agentft.cli.common import bfcl_default, console, quiet_libraries
 from agentft.core.models import DEFAULT_BASE
 from agentft.core.tools import SKILL_TOOLS
 from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
@@ -25,13 +25,6 @@ AGENT_TASKS = [
     "What does the vacation policy say about unused days?",
     "Redact the personal data in this note: 'Call Jane Doe at 555-867-5309 or jane@example.com.'",
 ]
-
-
-def _bfcl_dir() -> Path | None:
-    for candidate in (Path("../shared/bfcl"), Path("tests/data/bfcl")):
-        if candidate.is_dir():
-            return candidate
-    return None
 
 
 def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
@@ -68,7 +61,7 @@ def train_adapters(out: Path, datasets: dict[str, Path], base: str, steps: int, 
     from agentft.training.config import load_config
     from agentft.training.job import run_job
 
-    bfcl = _bfcl_dir()
+    bfcl = bfcl_default()
     entries = []
     for skill, folder in datasets.items():
         overrides = [
