@@ -188,63 +188,64 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[GenerationRequest]) -> dict[str, Any]:
-    """`agentft serve`'s OpenAI endpoint over HTTP on 127.0.0.1: model `auto` (routed) vs the adapter named in the
-    request, interleaved request by request so drift hits both alike, then all requests at once for requests/s."""
+    """`agentft serve`'s OpenAI endpoint over HTTP on 127.0.0.1: model `auto` (routed) vs naming, in the request, the
+    adapter the router picks for it, so both generate the same tokens and the difference is what routing costs.
+    Interleaved request by request so drift hits both alike, then all requests at once for requests/s."""
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
-    from agentft.serving.openai_server import RoutedServer, running
+    from agentft.serving.openai_server import BASE, RoutedServer, running
+
+    route_ms, picked = [], []
+    for r in requests:
+        started = time.perf_counter()
+        choice = router.route(r.messages).adapter
+        route_ms.append(1000 * (time.perf_counter() - started))
+        picked.append(choice if choice in adapters else BASE)
+
+    def body(model: str, r: GenerationRequest) -> dict[str, Any]:
+        return {"model": model, "messages": r.messages, "tools": r.tools, "max_tokens": r.sampling.max_new_tokens}
 
     bodies = {
-        model: [
-            {"model": model, "messages": r.messages, "tools": r.tools, "max_tokens": r.sampling.max_new_tokens}
-            for r in requests
-        ]
-        for model in ("auto", adapters[0])
+        "auto": [body("auto", r) for r in requests],
+        "named": [body(name, r) for name, r in zip(picked, requests, strict=True)],
     }
 
-    def post(body: dict[str, Any]) -> float:
+    def post(payload: dict[str, Any]) -> float:
         started = time.perf_counter()
-        reply = httpx.post(url, json=body, timeout=600)
+        reply = httpx.post(url, json=payload, timeout=600)
         reply.raise_for_status()
         return time.perf_counter() - started
 
     with running(RoutedServer(backend, adapters, router)) as base:
         url = f"{base}/v1/chat/completions"
         post(bodies["auto"][0])  # warm-up: first-use costs (ONNX session, grammar compile) are not routing
-        latency: dict[str, list[float]] = {model: [] for model in bodies}
+        latency: dict[str, list[float]] = {kind: [] for kind in bodies}
         for i in range(len(requests)):
-            order = list(bodies) if i % 2 == 0 else list(bodies)[::-1]
-            for model in order:
-                latency[model].append(post(bodies[model][i]))
+            for kind in list(bodies) if i % 2 == 0 else list(bodies)[::-1]:
+                latency[kind].append(post(bodies[kind][i]))
         throughput = {}
-        for model, batch in bodies.items():
+        for kind, batch in bodies.items():
             started = time.perf_counter()
             with ThreadPoolExecutor(len(batch)) as pool:
                 list(pool.map(post, batch))
-            throughput[model] = len(batch) / (time.perf_counter() - started)
-    route_ms = []
-    for r in requests:
-        started = time.perf_counter()
-        router.route(r.messages)
-        route_ms.append(1000 * (time.perf_counter() - started))
-    named = adapters[0]
+            throughput[kind] = len(batch) / (time.perf_counter() - started)
     rows = {
-        ("auto" if model == "auto" else "named"): {
-            "model": model,
+        kind: {
             "p50_s": round(statistics.median(values), 4),
             "p95_s": round(_percentile(values, 0.95), 4),
-            "requests_per_s": round(throughput[model], 3),
+            "requests_per_s": round(throughput[kind], 3),
         }
-        for model, values in latency.items()
+        for kind, values in latency.items()
     }
     return {
         **rows,
         "requests": len(requests),
+        "adapters_picked": {name: picked.count(name) for name in sorted(set(picked))},
         "router_ms_p50": round(statistics.median(route_ms), 3),
         "overhead_p50": round(rows["auto"]["p50_s"] / rows["named"]["p50_s"] - 1, 4),
-        "throughput_ratio": round(throughput["auto"] / throughput[named], 4),
+        "throughput_ratio": round(throughput["auto"] / throughput["named"], 4),
     }
 
 
