@@ -341,3 +341,29 @@ def test_export_merges_the_adapter_into_a_standalone_model(train_overrides, tiny
             ids
         ).logits
     assert torch.allclose(merged, adapted, atol=1e-4)
+
+
+FAULTS = """
+import resource, sys
+import numpy as np
+from agentft.core.models import keep_freed_memory
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+np.empty(50_000_000, dtype=np.float32).fill(1.0)  # the first block faults in either case
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    np.empty(50_000_000, dtype=np.float32).fill(1.0)  # 200 MB, freed at once: a logits tensor's life in a step
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+def test_freed_blocks_are_reused_instead_of_faulted_in_again():
+    import subprocess
+    import sys
+
+    def faults(mode: str) -> int:
+        run = subprocess.run([sys.executable, "-c", FAULTS, mode], capture_output=True, text=True, check=True)
+        return int(run.stdout.split()[-1])
+
+    default, kept = faults("default"), faults("keep")
+    assert kept * 10 < default, (kept, default)

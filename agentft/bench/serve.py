@@ -212,19 +212,22 @@ def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[G
         "named": [body(name, r) for name, r in zip(picked, requests, strict=True)],
     }
 
-    def post(payload: dict[str, Any]) -> float:
+    def post(payload: dict[str, Any]) -> tuple[float, int]:
         started = time.perf_counter()
         reply = httpx.post(url, json=payload, timeout=600)
         reply.raise_for_status()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, reply.json()["usage"]["completion_tokens"]
 
     with running(RoutedServer(backend, adapters, router)) as base:
         url = f"{base}/v1/chat/completions"
         post(bodies["auto"][0])  # warm-up: first-use costs (ONNX session, grammar compile) are not routing
         latency: dict[str, list[float]] = {kind: [] for kind in bodies}
+        tokens: dict[str, list[int]] = {kind: [] for kind in bodies}
         for i in range(len(requests)):
             for kind in list(bodies) if i % 2 == 0 else list(bodies)[::-1]:
-                latency[kind].append(post(bodies[kind][i]))
+                seconds, new_tokens = post(bodies[kind][i])
+                latency[kind].append(seconds)
+                tokens[kind].append(new_tokens)
         throughput = {}
         for kind, batch in bodies.items():
             started = time.perf_counter()
@@ -236,6 +239,7 @@ def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[G
             "p50_s": round(statistics.median(values), 4),
             "p95_s": round(_percentile(values, 0.95), 4),
             "requests_per_s": round(throughput[kind], 3),
+            "completion_tokens": sum(tokens[kind]),
         }
         for kind, values in latency.items()
     }
@@ -245,6 +249,9 @@ def bench_front(backend: Any, adapters: list[str], router: Any, requests: list[G
         "adapters_picked": {name: picked.count(name) for name in sorted(set(picked))},
         "router_ms_p50": round(statistics.median(route_ms), 3),
         "overhead_p50": round(rows["auto"]["p50_s"] / rows["named"]["p50_s"] - 1, 4),
+        # per request, auto over named: the two sides' generations differ only where the backend is not deterministic
+        "paired_overhead_p50": round(statistics.median(a / n for a, n in zip(*latency.values(), strict=True)) - 1, 4),
+        "same_length_replies": sum(a == n for a, n in zip(*tokens.values(), strict=True)),
         "throughput_ratio": round(throughput["auto"] / throughput["named"], 4),
     }
 

@@ -124,3 +124,22 @@ def preferred_dtype() -> str:
     except OSError:
         return "float32"
     return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
+
+
+def keep_freed_memory() -> bool:
+    """Stop glibc's malloc from handing freed blocks back to the kernel; True where it applied (glibc only).
+
+    A CPU training or generation step allocates and frees tensors of hundreds of MB (logits over SmolLM2's 49k
+    vocabulary), which malloc serves with a fresh mmap every time by default: millions of page faults, about a
+    quarter of a training step's wall time here (bench/README.md). The process heap then stays at its peak, which a
+    training process reaches anyway. Process-wide and idempotent.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_max = -1, -4  # malloc.h
+    return bool(mallopt(m_mmap_max, 0)) and bool(mallopt(m_trim_threshold, 2**31 - 1))

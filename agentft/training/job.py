@@ -121,9 +121,10 @@ def run_job(
     """Train, evaluate and register one adapter; `post_train` (the safety gate) may add to the entry's info."""
     from trl.trainer.callbacks import RichProgressCallback
 
-    from agentft.core.models import load_tokenizer, resolve_base_model
+    from agentft.core.models import keep_freed_memory, load_tokenizer, resolve_base_model
 
     split_path(config.dataset, "dpo" if config.stage == "dpo" else "train")  # fail before loading any model
+    keep_freed_memory()
     run_dir = config.run_dir
     if not resume and run_dir.exists():
         shutil.rmtree(run_dir)  # a fresh job; --resume keeps the checkpoints
