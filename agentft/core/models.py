@@ -129,10 +129,10 @@ def preferred_dtype() -> str:
 def keep_freed_memory() -> bool:
     """Stop glibc's malloc from handing freed blocks back to the kernel; True where it applied (glibc only).
 
-    A CPU training or generation step allocates and frees tensors of hundreds of MB (logits over SmolLM2's 49k
-    vocabulary), which malloc serves with a fresh mmap every time by default: millions of page faults, about a
-    quarter of a training step's wall time here (bench/README.md). The process heap then stays at its peak, which a
-    training process reaches anyway. Process-wide and idempotent.
+    A CPU training step allocates and frees tensors of hundreds of MB (logits over SmolLM2's 49k vocabulary), which
+    malloc serves with a fresh mmap every time by default: millions of page faults, about a quarter of a short
+    training run's wall time here (bench/README.md). The process heap then stays at its peak, which a training
+    process reaches anyway. Process-wide and idempotent.
     """
     import ctypes
 
