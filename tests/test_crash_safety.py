@@ -33,7 +33,8 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 240) -> None:
 
 def test_kill_during_build_dataset_leaves_no_dataset(tmp_path):
     out = tmp_path / "ds"
-    proc = _start("build-dataset", SCHEMAS / "code_tools.json", "-o", out, "--n", "200000", "--workers", "1")
+    # 30k rows: ~25 s of generating in memory, then ~2 s of writing, the window the kill aims at (200k took 3 min)
+    proc = _start("build-dataset", SCHEMAS / "code_tools.json", "-o", out, "--n", "30000", "--workers", "1")
     _kill_when(proc, lambda: any(tmp_path.glob(".tmp-ds-*/*.jsonl")))  # killed while files are being written
     assert not out.exists()
 
