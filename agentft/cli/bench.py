@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from agentft.bench.train import STEPS as TRAIN_STEPS
 from agentft.cli.common import bfcl_default, console
 from agentft.core.errors import AgentftError
 from agentft.core.models import DEFAULT_BASE
@@ -60,7 +61,7 @@ def bench_serve_cmd(
 @bench_app.command("train")
 def bench_train_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/train.json"),
-    steps: Annotated[int, typer.Option(help="SFT steps (batch 2).")] = 120,
+    steps: Annotated[int, typer.Option(help="SFT steps (batch 2).")] = TRAIN_STEPS,
     limit: Annotated[int, typer.Option(help="Cases per BFCL category and per agentft suite.")] = 100,
     overhead_steps: Annotated[
         int, typer.Option(help="Steps of the agentft-vs-plain-TRL overhead runs (0 skips them).")
@@ -84,7 +85,7 @@ def bench_all_cmd(
         "dataset": lambda: _run_dataset_bench(n, Path("schemas"), None),
         "router": lambda: _run_router_bench(Path("router/config.yaml"), held_out_files()),
         "serve": lambda: _run_serve_bench(DEFAULT_BASE),
-        "train": lambda: _run_train_bench(120, 100),
+        "train": lambda: _run_train_bench(TRAIN_STEPS, 100),
     }
     for name, run in runs.items():
         if name != "train" or train:
