@@ -27,6 +27,9 @@ STEPS = 300  # the issue's budget for SmolLM2-135M on CPU
 # Room for the longest answer: in agentft's <tool_call> format BFCL parallel answers run to 235 tokens (22 of the
 # first 100 are longer than 160), so a smaller budget fails correct but long replies as undecodable.
 MAX_NEW_TOKENS = 384
+# Kept between runs: the trained adapter (to inspect or `agentft eval` again) and the base's results, which depend
+# only on the base and the cases, so a rerun after a data or recipe change decodes only the adapter.
+REGISTRY = Path("artifacts/bench/registry")
 
 
 def bfcl_categories(bfcl_dir: Path) -> list[str]:
@@ -114,6 +117,7 @@ def bench_training(
     steps: int = STEPS,
     limit: int = 100,
     overhead_steps: int = 6,
+    registry: Path = REGISTRY,
     log: Any = print,
 ) -> dict[str, Any]:
     from agentft.core.models import load_tokenizer, resolve_base_model
@@ -145,7 +149,7 @@ def bench_training(
             "learning_rate=5e-4",
             "max_length=1536",
             "logging_steps=5",
-            f"registry={tmp / 'registry'}",
+            f"registry={registry}",
             "safety.enabled=false",
         ]
         if overhead_steps:  # the same short run through `agentft train` and through a plain TRL script
