@@ -20,14 +20,11 @@ from agentft.core.io import iter_jsonl
 from agentft.core.models import DEFAULT_BASE
 from agentft.core.tools import SKILL_TOOLS, load_tools
 from agentft.dataset.builder import BuildConfig, build_dataset
-from agentft.evaluation.bfcl import AST_CATEGORIES
+from agentft.evaluation.bfcl import AST_CATEGORIES, EVAL_MAX_NEW_TOKENS
 
 TRAIN_TOOLS = (*SKILL_TOOLS.values(), "bfcl_style_tools.jsonl")
 HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
 STEPS = 300  # the budget for SmolLM2-135M on CPU
-# Room for the longest answer: in agentft's <tool_call> format BFCL parallel answers run to 235 tokens (22 of the
-# first 100 are longer than 160), so a smaller budget fails correct but long replies as undecodable.
-MAX_NEW_TOKENS = 384
 # Kept between runs: the trained adapter (to inspect or `agentft eval` again) and the base's results, which depend
 # only on the base and the cases, so a rerun after a data or recipe change decodes only the adapter.
 REGISTRY = Path("artifacts/bench/registry")
@@ -198,7 +195,7 @@ def bench_training(
                 f"eval.bfcl_dir={bfcl_dir}",
                 f"eval.bfcl_categories=[{','.join(categories)}]",
                 f"eval.limit={limit}",
-                f"eval.max_new_tokens={MAX_NEW_TOKENS}",
+                f"eval.max_new_tokens={EVAL_MAX_NEW_TOKENS}",
                 "eval.batch_size=16",
                 f"output_dir={tmp / 'run'}",
             ],
@@ -218,7 +215,7 @@ def bench_training(
         }
         results["evaluation"] = {
             "greedy": True,
-            "max_new_tokens": MAX_NEW_TOKENS,
+            "max_new_tokens": EVAL_MAX_NEW_TOKENS,
             "batch_size": 16,
             "seconds": round(job_seconds - entry.info["training"]["train_seconds"], 1),
         }

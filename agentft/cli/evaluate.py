@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from agentft.cli.common import console, quiet_libraries
+from agentft.evaluation.bfcl import EVAL_MAX_NEW_TOKENS
 
 
 def print_comparison(results: dict, title: str) -> None:
@@ -55,7 +56,7 @@ def eval_cmd(
     ] = "embedded",
     server_url: Annotated[str, typer.Option(help="Base URL for --backend server.")] = "http://127.0.0.1:8000/v1",
     limit: Annotated[int | None, typer.Option(help="At most this many cases per suite.")] = None,
-    max_new_tokens: Annotated[int, typer.Option(help="Generation budget per case.")] = 160,
+    max_new_tokens: Annotated[int, typer.Option(help="Generation budget per case.")] = EVAL_MAX_NEW_TOKENS,
     registry: Annotated[Path | None, typer.Option(help="Adapter registry folder.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full results here.")] = None,
 ) -> None:

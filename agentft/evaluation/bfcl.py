@@ -39,6 +39,9 @@ PYTHON_TYPES: dict[str, type] = {
 }
 NESTED_TYPES = ("array", "tuple")
 RELEVANCE_CATEGORIES = ("irrelevance", "live_irrelevance", "live_relevance")
+# Generation budget that fits every answer: in agentft's <tool_call> format BFCL parallel answers run to 235 tokens
+# (22 of the first 100 need more than 160), and a reply cut short is scored as undecodable, not as wrong.
+EVAL_MAX_NEW_TOKENS = 384
 AST_CATEGORIES = (
     "simple_python",
     "multiple",

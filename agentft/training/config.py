@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from agentft.core.config import StrictConfig, load_yaml_model
 from agentft.core.models import DEFAULT_BASE
+from agentft.evaluation.bfcl import EVAL_MAX_NEW_TOKENS
 
 Stage = Literal["sft", "dpo", "distill"]
 Method = Literal["lora", "dora", "rslora", "loraplus"]
@@ -50,7 +51,7 @@ class EvalSettings(StrictConfig):
     bfcl_categories: list[str] = ["simple_python", "multiple", "parallel"]
     files: list[str] = []  # more JSONL suites in the dataset format (e.g. irrelevance on held-out tools), by stem
     limit: int | None = Field(50, ge=1)  # examples per split / category; None = all
-    max_new_tokens: int = Field(160, ge=1)
+    max_new_tokens: int = Field(EVAL_MAX_NEW_TOKENS, ge=1)
     batch_size: int = Field(8, ge=1)
 
 
