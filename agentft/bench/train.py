@@ -22,7 +22,8 @@ from agentft.core.tools import SKILL_TOOLS, load_tools
 from agentft.dataset.builder import BuildConfig, build_dataset
 from agentft.evaluation.bfcl import AST_CATEGORIES, EVAL_MAX_NEW_TOKENS
 
-TRAIN_TOOLS = (*SKILL_TOOLS.values(), "bfcl_style_tools.jsonl")
+BFCL_STYLE_TOOLS = "bfcl_style_tools.jsonl"
+TRAIN_TOOLS = (*SKILL_TOOLS.values(), BFCL_STYLE_TOOLS)
 HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
 STEPS = 300  # the issue's budget for SmolLM2-135M on CPU
 # Kept between runs: the trained adapter (to inspect or `agentft eval` again) and the base's results, which depend
@@ -55,11 +56,15 @@ def split_tools(schemas: Path, out: Path, evaluated: set[str]) -> tuple[Path, Pa
     question offers (the BFCL-style tools come from BFCL's live categories, which a full BFCL folder evaluates); a
     seeded fifth of the BFCL-style tools is held out."""
     tools: dict[str, dict[str, Any]] = {}
+    bfcl_style_names: set[str] = set()
     for name in TRAIN_TOOLS:
-        for tool in load_tools(schemas / name, repairs=[]):
+        loaded = load_tools(schemas / name, repairs=[])
+        if name == BFCL_STYLE_TOOLS:
+            bfcl_style_names = {t.name for t in loaded}
+        for tool in loaded:
             if tool.name not in evaluated:
                 tools.setdefault(tool.name, tool.to_openai())  # agentft's own tool sets win a name clash
-    bfcl_style = sorted(t.name for t in load_tools(schemas / "bfcl_style_tools.jsonl", repairs=[]) if t.name in tools)
+    bfcl_style = sorted(bfcl_style_names & tools.keys())
     held = set(random.Random("bench-train:held-out").sample(bfcl_style, round(len(bfcl_style) * HELD_OUT_SHARE)))
     train, held_out = out / "train_tools.json", out / "held_out_tools.json"
     train.write_text(json.dumps([t for name, t in tools.items() if name not in held]))
@@ -215,8 +220,8 @@ def bench_training(
         }
         results["evaluation"] = {
             "greedy": True,
-            "max_new_tokens": EVAL_MAX_NEW_TOKENS,
-            "batch_size": 16,
+            "max_new_tokens": cfg.eval.max_new_tokens,
+            "batch_size": cfg.eval.batch_size,
             "seconds": round(job_seconds - entry.info["training"]["train_seconds"], 1),
         }
         results["accuracy"] = {
