@@ -7,7 +7,9 @@ from agentft.core.io import sha256_file
 from agentft.core.tools import load_tools, parse_tools
 from agentft.core.validation import validate_call
 from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
+from agentft.dataset.general import GENERAL_TOOLS
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
+from agentft.dataset.queries import states_all_values
 from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
 TOOL_FILES = [
@@ -187,6 +189,7 @@ def test_real_world_slips_are_repaired_and_reported(tmp_path):
         c["function"]["arguments"]["metrics"]
         for row in read_jsonl(out / "train.jsonl")
         for c in row["messages"][-1].get("tool_calls", [])
+        if c["function"]["name"] == "extract_parameters_v1"
     ]
     allowed = {"favorability", "admired employer", "buzz", "community impact", "purchasing consideration"}
     allowed |= {"trust", "usage frequency", "value", "promoter", "view"}
@@ -335,3 +338,23 @@ def test_guard_mix_needs_guard_tools(tmp_path):
         SCHEMAS / "code_tools.json",
     )
     assert result.returncode == 2 and "code_tools.json: guard tools file lacks refuse_request" in result.stderr
+
+
+def test_general_questions_come_both_with_and_without_the_tool_that_answers_them(built, tmp_path):
+    # trained only on prose answers, a model answers every arithmetic or capital question from memory, tools or not
+    general = {t.name for t in GENERAL_TOOLS}
+    answered = [r for r in read_jsonl(built[TOOL_FILES[0]] / "train.jsonl") if _calls(r["messages"][-1])]
+    by_tool = [r for r in answered if {c.name for c in _calls(r["messages"][-1])} <= general]
+    assert 10 <= len(by_tool) <= 0.2 * len(answered)
+    for row in by_tool:
+        (call,) = _calls(row["messages"][-1])
+        assert validate_call(call, parse_tools(row["tools"])) == []
+        stated = {k: v for k, v in call.arguments.items() if k not in ("operation", "operator", "fact")}  # in words
+        assert states_all_values(row["messages"][-2]["content"], [ToolCall(name=call.name, arguments=stated)])
+    prose = {r["messages"][-2]["content"] for r in read_jsonl(built[TOOL_FILES[0]] / "train.jsonl")}
+    assert any(q.startswith(("What is the capital", "What is ", "How many ")) for q in prose)
+    # an irrelevance-only build (the bench's held-out suite) stays irrelevance only
+    build_dataset(
+        TOOL_FILES[0], tmp_path / "irr", BuildConfig(n=60, seed=1, mix={"irrelevance": 1}, ood_tools=0), command=["t"]
+    )
+    assert all(not _calls(r["messages"][-1]) for r in read_jsonl(tmp_path / "irr" / "train.jsonl"))

@@ -58,6 +58,9 @@ def eval_cmd(
     limit: Annotated[int | None, typer.Option(help="At most this many cases per suite.")] = None,
     max_new_tokens: Annotated[int, typer.Option(help="Generation budget per case.")] = EVAL_MAX_NEW_TOKENS,
     registry: Annotated[Path | None, typer.Option(help="Adapter registry folder.")] = None,
+    dtype: Annotated[
+        str | None, typer.Option(help="Weights dtype, e.g. bfloat16 (default: float32 embedded, the model's on vLLM).")
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full results here.")] = None,
 ) -> None:
     """Generate with the backend, score with the BFCL-compatible checker (BFCL) or exact call match (datasets),
@@ -85,7 +88,7 @@ def eval_cmd(
     if backend == "server":
         engine = load_backend("openai", server_url, model=base)
     else:
-        engine = load_backend(backend, base, folders)
+        engine = load_backend(backend, base, folders, **({"dtype": dtype} if dtype else {}))
     labels = [None, *folders]
     with console.status("generating and scoring ...") as status:
         results = evaluate(

@@ -27,6 +27,7 @@ from agentft.core.io import atomic_directory, dumps_line, sha256_file, write_jso
 from agentft.core.repairs import Repair
 from agentft.core.tools import ToolSpec, load_tools
 from agentft.core.validation import validate_call
+from agentft.dataset.general import GeneralRequest, general_request
 from agentft.dataset.guardrails import guard_example, guard_tools
 from agentft.dataset.negatives import (
     CALL_AFTER_RESULT,
@@ -37,7 +38,6 @@ from agentft.dataset.negatives import (
 )
 from agentft.dataset.queries import (
     Paraphraser,
-    irrelevant_request,
     multi_query,
     no_tool_answer,
     repeated_query,
@@ -177,6 +177,11 @@ class ExampleFactory:
         }
         kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
         self.kinds, self.weights = kinds, [self.config.mix[k] for k in kinds]
+        # As many general-knowledge questions answered by a call (their tool offered) as in prose (half of the
+        # irrelevance draws): see general.py.
+        mix = self.config.mix
+        asked = mix.get("single", 0) + mix.get("multiple", 0)
+        self.general_call_rate = min(0.5, 0.5 * mix.get("irrelevance", 0) / asked) if asked else 0.0
 
     def __call__(self, index: int, ood: bool) -> Example | None:
         rng = random.Random(f"{self.config.seed}:{int(ood)}:{index}")
@@ -210,9 +215,10 @@ class ExampleFactory:
             request = self._unrelated_request(rng, ood)
             if request is not None:
                 offered = rng.sample(pool, min(len(pool), rng.randint(1, self.config.max_distractors)))
-                return self._irrelevance(index, ood, rng, offered, synth, *request)
+                return self._irrelevance(index, ood, rng, offered, synth, request.question, request.answer)
             kind = "single"  # every draw overlapped the tools' topics
         groups: list[tuple[ToolSpec, list[ToolCall]]] = []
+        query = ""
         if kind == "parallel":
             tool = rng.choice(pool)
             calls = _repeated_calls(tool, synth, rng, rng.choices((2, 3, 4), (5, 3, 2))[0], self.config.max_parallel)
@@ -224,8 +230,14 @@ class ExampleFactory:
                 repeat = 2 if tool.properties and rng.random() < 0.3 else 1
                 groups.append((tool, _repeated_calls(tool, synth, rng, repeat, self.config.max_parallel)))
         else:
-            tool = rng.choice(pool)
-            groups.append((tool, [synth.call(tool)]))
+            # not in test_ood, which asks only for the held-out tools
+            general = self._general_call(rng) if not ood and rng.random() < self.general_call_rate else None
+            if general is not None:
+                tool, call, query = general
+            else:
+                tool = rng.choice(pool)
+                call = synth.call(tool)
+            groups.append((tool, [call]))
         offered = [tool for tool, _ in groups]
         distractors = {"multiple": 1.0, "parallel": 0.3, "parallel_multiple": 0.5}.get(kind, 0.0)
         if rng.random() < distractors:
@@ -237,7 +249,7 @@ class ExampleFactory:
             query = multi_query(groups, rng)
         elif kind == "parallel":
             query = repeated_query(*groups[0], rng)
-        else:
+        elif not query:
             query = single_query(groups[0][0], groups[0][1][0], rng)
         calls = [call for _, group in groups for call in group]
         if self.paraphrase is not None:
@@ -277,11 +289,20 @@ class ExampleFactory:
             f'"tools":{tools_json},"rejection_kind":"{kind}"}}'
         )
 
-    def _unrelated_request(self, rng: random.Random, ood: bool) -> tuple[str, str] | None:
+    def _unrelated_request(self, rng: random.Random, ood: bool) -> GeneralRequest | None:
         for _ in range(20):
-            question, answer = irrelevant_request(rng)
-            if not _stems(question) & self.vocabulary[ood]:  # no tool may plausibly serve it
-                return question, answer
+            request = general_request(rng)
+            if not _stems(request.question) & self.vocabulary[ood]:  # no tool of the file may plausibly serve it
+                return request
+        return None
+
+    def _general_call(self, rng: random.Random) -> tuple[ToolSpec, ToolCall, str] | None:
+        """A general-knowledge question asked with a tool that answers it: (tool, call, question)."""
+        for _ in range(5):
+            request = self._unrelated_request(rng, ood=False)
+            answering = request.with_tool(rng) if request is not None else None
+            if answering is not None:
+                return *answering, request.question
         return None
 
     def _answered(
@@ -317,8 +338,8 @@ class ExampleFactory:
         words = _name_words(needed.name)
         others = [t for t in pool if t.name != needed.name and not _name_words(t.name) & words]
         if not others:
-            request = self._unrelated_request(rng, ood) or irrelevant_request(rng)
-            return self._irrelevance(index, ood, rng, [rng.choice(pool)], synth, *request)
+            request = self._unrelated_request(rng, ood) or general_request(rng)
+            return self._irrelevance(index, ood, rng, [rng.choice(pool)], synth, request.question, request.answer)
         offered = rng.sample(others, min(len(others), rng.randint(1, self.config.max_distractors)))
         question = single_query(needed, synth.call(needed), rng)
         return self._irrelevance(index, ood, rng, offered, synth, question, no_tool_answer(needed))
