@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agentft.bench.train import bfcl_categories, evaluated_functions, split_tools
+from agentft.bench.train import bfcl_categories, evaluated_functions, merge_adapter, run_eval, split_tools
 from agentft.core.tools import load_tools
 
 # the tests' excerpt holds live_simple, whose functions are among the BFCL-style tools agentft trains on
@@ -37,3 +37,27 @@ def test_the_excerpt_does_offer_functions_that_the_bfcl_style_tools_hold() -> No
     bfcl = Path("tests/data/bfcl")
     bfcl_style = {t.name for t in load_tools(Path("schemas/bfcl_style_tools.jsonl"), repairs=[])}
     assert evaluated_functions(bfcl, bfcl_categories(bfcl)) & bfcl_style
+
+
+def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adapters: dict, tmp_path: Path) -> None:
+    """bench train's evaluation path: PEFT's merge folded into the weights, then `agentft eval` on each model."""
+    import torch
+    from peft import PeftModel
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM
+
+    merged = tmp_path / "merged"
+    merge_adapter(str(tiny_model), tiny_adapters["a"], merged)
+    weights = load_file(merged / "model.safetensors")
+    base = AutoModelForCausalLM.from_pretrained(tiny_model)
+    expected = PeftModel.from_pretrained(base, str(tiny_adapters["a"])).merge_and_unload().state_dict()
+    name = "model.layers.0.mlp.down_proj.weight"
+    assert weights[name].dtype == torch.bfloat16
+    assert torch.allclose(weights[name].float(), expected[name], atol=2e-2)
+    assert not torch.allclose(weights[name].float(), load_file(tiny_model / "model.safetensors")[name], atol=1e-3)
+
+    suites = ["--bfcl=tests/data/bfcl", "--categories=simple_python", "--dataset=datasets/code_tools", "--split=test"]
+    suites += ["--limit=2", "--max-new-tokens=8"]
+    scores = [run_eval("embedded", str(m), suites, tmp_path / f"{i}.json") for i, m in enumerate((tiny_model, merged))]
+    for result in scores:
+        assert {suite: s["n"] for suite, s in result.items()} == {"test": 2, "bfcl:simple_python": 2}

@@ -343,18 +343,29 @@ def test_guard_mix_needs_guard_tools(tmp_path):
 def test_general_questions_come_both_with_and_without_the_tool_that_answers_them(built, tmp_path):
     # trained only on prose answers, a model answers every arithmetic or capital question from memory, tools or not
     general = {t.name for t in GENERAL_TOOLS}
-    answered = [r for r in read_jsonl(built[TOOL_FILES[0]] / "train.jsonl") if _calls(r["messages"][-1])]
+    out = tmp_path / "general"
+    build_dataset(TOOL_FILES[0], out, BuildConfig(n=400, seed=3, general_calls=0.15), command=["t"])
+    rows = read_jsonl(out / "train.jsonl")
+    answered = [r for r in rows if _calls(r["messages"][-1])]
     by_tool = [r for r in answered if {c.name for c in _calls(r["messages"][-1])} <= general]
     assert 10 <= len(by_tool) <= 0.2 * len(answered)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["general_call_rows"]["train"] == len(by_tool) and manifest["general_call_rows"]["test_ood"] == 0
     for row in by_tool:
         (call,) = _calls(row["messages"][-1])
         assert validate_call(call, parse_tools(row["tools"])) == []
         stated = {k: v for k, v in call.arguments.items() if k not in ("operation", "operator", "fact")}  # in words
         assert states_all_values(row["messages"][-2]["content"], [ToolCall(name=call.name, arguments=stated)])
-    prose = {r["messages"][-2]["content"] for r in read_jsonl(built[TOOL_FILES[0]] / "train.jsonl")}
-    assert any(q.startswith(("What is the capital", "What is ", "How many ")) for q in prose)
-    # an irrelevance-only build (the bench's held-out suite) stays irrelevance only
+    assert any(
+        r["messages"][-2]["content"].startswith("What is the capital") for r in rows if r["kind"] == "irrelevance"
+    )
+    # off by default, and an irrelevance-only build (the bench's held-out suite) stays irrelevance only
+    default = json.loads((built[TOOL_FILES[0]] / "manifest.json").read_text())
+    assert sum(default["general_call_rows"].values()) == 0
     build_dataset(
-        TOOL_FILES[0], tmp_path / "irr", BuildConfig(n=60, seed=1, mix={"irrelevance": 1}, ood_tools=0), command=["t"]
+        TOOL_FILES[0],
+        tmp_path / "irr",
+        BuildConfig(n=60, seed=1, mix={"irrelevance": 1}, ood_tools=0, general_calls=0.5),
+        command=["t"],
     )
     assert all(not _calls(r["messages"][-1]) for r in read_jsonl(tmp_path / "irr" / "train.jsonl"))

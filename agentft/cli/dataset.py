@@ -41,6 +41,14 @@ def build_dataset_cmd(
         float,
         typer.Option(help="Share of examples with tool and parameter names masked (Hammer), so names are not cues."),
     ] = 0.0,
+    general_calls: Annotated[
+        float,
+        typer.Option(
+            help="Share of single/multiple rows that ask a general-knowledge question (arithmetic, units, capitals) "
+            "with a tool that answers it, against the irrelevance rows that ask them with none. Raises BFCL accuracy "
+            "and lowers irrelevance (bench/README.md)."
+        ),
+    ] = 0.0,
     guard_tools: Annotated[
         Path | None,
         typer.Option(
@@ -96,6 +104,7 @@ def build_dataset_cmd(
         optional_rate=optional_rate,
         dpo_per_example=dpo_per_example,
         mask_rate=mask_rate,
+        general_calls=general_calls,
         strict=strict,
         workers=1 if paraphrase_teacher else workers,
     )

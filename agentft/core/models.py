@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -126,20 +128,32 @@ def preferred_dtype() -> str:
     return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
 
 
-def keep_freed_memory() -> bool:
-    """Stop glibc's malloc from handing freed blocks back to the kernel; True where it applied (glibc only).
+@contextmanager
+def keep_freed_memory() -> Iterator[bool]:
+    """While training, stop glibc's malloc from handing freed blocks back to the kernel; yields True where it applied
+    (glibc only).
 
     A CPU training step allocates and frees tensors of hundreds of MB (logits over SmolLM2's 49k vocabulary), which
     malloc serves with a fresh mmap every time by default: millions of page faults, about a quarter of a short
-    training run's wall time here (bench/README.md). The process heap then stays at its peak, which a training
-    process reaches anyway. Process-wide and idempotent.
+    training run's wall time here (bench/README.md). The heap then stays at the training peak, so on exit malloc's
+    defaults come back and the free heap is returned (`malloc_trim`): a process that goes on after training (a
+    notebook, `bench train` starting vLLM beside it) does not keep ~20 GB it no longer uses.
     """
     import ctypes
+    import gc
 
     try:
         libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
+        mallopt, malloc_trim = libc.mallopt, libc.malloc_trim
     except (OSError, AttributeError):
-        return False
+        yield False
+        return
     m_trim_threshold, m_mmap_max = -1, -4  # malloc.h
-    return bool(mallopt(m_mmap_max, 0)) and bool(mallopt(m_trim_threshold, 2**31 - 1))
+    applied = bool(mallopt(m_mmap_max, 0)) and bool(mallopt(m_trim_threshold, 2**31 - 1))
+    try:
+        yield applied
+    finally:
+        gc.collect()  # tensors kept alive only by reference cycles (trainer <-> callbacks) go first
+        mallopt(m_mmap_max, 65536)  # glibc's defaults
+        mallopt(m_trim_threshold, 128 * 1024)
+        malloc_trim(0)

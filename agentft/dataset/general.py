@@ -3,7 +3,9 @@
 An assistant answers "what is 12 times 7?" in prose when no offered tool serves it, and calls a calculator when one
 is offered. Trained only on the first half, a model learns that arithmetic, unit and capital questions are answered
 from memory whatever the tools say, and then answers BFCL's `calculate_*` questions in prose. So each templated
-request carries the tool and call that answer it, and the builder asks some of them with that tool offered.
+request carries the tools and calls that answer it, and `--general-calls` asks that share of single / multiple rows
+with such a tool offered. Off by default: measured at 0.15, BFCL accuracy rose by 10-14 points and the adapter
+stopped answering BFCL in prose, but it also began calling unrelated tools on irrelevant requests (93% -> 26%).
 """
 
 from __future__ import annotations
@@ -161,9 +163,8 @@ def general_request(rng: random.Random) -> GeneralRequest:
         a, b = rng.randint(2, 99), rng.randint(2, 99)
         word, op, operation = rng.choice(_OPERATIONS)
         result = {"+": a + b, "-": a - b, "*": a * b}[op]
-        question = rng.choice(["What is {a} {w} {b}?", "Work out {a} {w} {b}.", "Quick one: {a} {w} {b}?"])
         return GeneralRequest(
-            question.format(a=a, w=word, b=b),
+            f"What is {a} {word} {b}?",
             f"{a} {op} {b} = {result}.",
             _ARITHMETIC,
             (
@@ -174,9 +175,8 @@ def general_request(rng: random.Random) -> GeneralRequest:
     if kind == 1:
         big, small, factor = rng.choice(_UNITS)
         amount = rng.randint(2, 48)
-        question = rng.choice(["How many {s} are in {n} {b}?", "Convert {n} {b} to {s}.", "What is {n} {b} in {s}?"])
         return GeneralRequest(
-            question.format(s=small, n=amount, b=big),
+            f"How many {small} are in {amount} {big}?",
             f"{amount} {big} is {amount * factor} {small}.",
             _CONVERTERS,
             (
@@ -188,9 +188,8 @@ def general_request(rng: random.Random) -> GeneralRequest:
         )
     if kind == 2:
         country, capital = rng.choice(_CAPITALS)
-        question = rng.choice(["What is the capital of {c}?", "Which city is the capital of {c}?", "{c}'s capital?"])
         return GeneralRequest(
-            question.format(c=country),
+            f"What is the capital of {country}?",
             f"The capital of {country} is {capital}.",
             _CAPITAL_LOOKUPS,
             (

@@ -119,12 +119,23 @@ def run_job(
     post_train: Callable[[TrainContext, Any, dict[str, Any]], None] | None = None,
 ) -> AdapterEntry:
     """Train, evaluate and register one adapter; `post_train` (the safety gate) may add to the entry's info."""
-    from trl.trainer.callbacks import RichProgressCallback
-
-    from agentft.core.models import keep_freed_memory, load_tokenizer, resolve_base_model
+    from agentft.core.models import keep_freed_memory
 
     split_path(config.dataset, "dpo" if config.stage == "dpo" else "train")  # fail before loading any model
-    keep_freed_memory()
+    with keep_freed_memory():  # the model and trainer are gone once _train_and_register returns
+        return _train_and_register(config, resume, log, post_train)
+
+
+def _train_and_register(
+    config: TrainConfig,
+    resume: bool,
+    log: Callable[[str], None],
+    post_train: Callable[[TrainContext, Any, dict[str, Any]], None] | None,
+) -> AdapterEntry:
+    from trl.trainer.callbacks import RichProgressCallback
+
+    from agentft.core.models import load_tokenizer, resolve_base_model
+
     run_dir = config.run_dir
     if not resume and run_dir.exists():
         shutil.rmtree(run_dir)  # a fresh job; --resume keeps the checkpoints
