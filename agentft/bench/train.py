@@ -252,7 +252,8 @@ def bench_training(
             f"--max-new-tokens={EVAL_MAX_NEW_TOKENS}",
         ]
         started = time.perf_counter()
-        base_key = f"bench-train|{backend}|{base_path}|{' '.join(suites)}|{_cases_digest(irrelevance, bfcl_dir)}"
+        cases = f"{','.join(categories)}|{limit}|{EVAL_MAX_NEW_TOKENS}|{_cases_digest(irrelevance, bfcl_dir)}"
+        base_key = f"bench-train|{backend}|{base_path}|{cases}"  # not the temporary folder's path
         base_scores = AdapterRegistry(registry).base_result(
             base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json")
         )
