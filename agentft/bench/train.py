@@ -105,11 +105,10 @@ def run_eval(backend: str, model: str, suites: list[str], out: Path) -> dict[str
     return json.loads(out.read_text())["results"]["base"]
 
 
-def _cases_digest(*folders: Path) -> str:
+def _cases_digest(files: list[Path]) -> str:
     digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(folder.rglob("*.json*")):
-            digest.update(path.read_bytes())
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -252,7 +251,10 @@ def bench_training(
             f"--max-new-tokens={EVAL_MAX_NEW_TOKENS}",
         ]
         started = time.perf_counter()
-        cases = f"{','.join(categories)}|{limit}|{EVAL_MAX_NEW_TOKENS}|{_cases_digest(irrelevance, bfcl_dir)}"
+        files = [irrelevance / f"{HELD_OUT_SUITE}.jsonl"]
+        for folder in (bfcl_dir, bfcl_dir / "possible_answer"):
+            files += [folder / f"BFCL_v4_{c}.json" for c in categories]
+        cases = f"{','.join(categories)}|{limit}|{EVAL_MAX_NEW_TOKENS}|{_cases_digest(files)}"
         base_key = f"bench-train|{backend}|{base_path}|{cases}"  # not the temporary folder's path
         base_scores = AdapterRegistry(registry).base_result(
             base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json")
