@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agentft.bench.train import bfcl_categories, evaluated_functions, merge_adapter, run_eval, split_tools
+from agentft.adapters.merge import export_merged
+from agentft.bench.train import bfcl_categories, evaluated_functions, run_eval, split_tools
 from agentft.core.tools import load_tools
 
 # the tests' excerpt holds live_simple, whose functions are among the BFCL-style tools agentft trains on
@@ -47,7 +48,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
     from transformers import AutoModelForCausalLM
 
     merged = tmp_path / "merged"
-    merge_adapter(str(tiny_model), tiny_adapters["a"], merged)
+    export_merged(str(tiny_model), tiny_adapters["a"], merged, "bfloat16")
     weights = load_file(merged / "model.safetensors")
     base = AutoModelForCausalLM.from_pretrained(tiny_model)
     expected = PeftModel.from_pretrained(base, str(tiny_adapters["a"])).merge_and_unload().state_dict()

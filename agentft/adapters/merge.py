@@ -74,3 +74,17 @@ def merge_adapters(
         lines += [f"- `{ref}` × {weight}" for ref, weight in sources.items()]
         write_text_atomic(job / "README.md", "\n".join(lines) + "\n")
         return AdapterRegistry(registry).register(name, job, info)
+
+
+def export_merged(base_path: str, adapter_dir: Path, out: Path, dtype: str = "float32") -> None:
+    """The adapter folded into the full-precision base's weights (never into 4-bit ones), saved with its tokenizer
+    as a standalone model folder: served without PEFT, used as a teacher, or decoded fast by any backend."""
+    from peft import PeftModel
+
+    from agentft.core.io import atomic_directory
+    from agentft.core.models import load_model, load_tokenizer
+
+    merged = PeftModel.from_pretrained(load_model(base_path, "none", dtype), str(adapter_dir)).merge_and_unload()
+    with atomic_directory(out) as tmp:
+        merged.save_pretrained(tmp, safe_serialization=True)
+        load_tokenizer(base_path).save_pretrained(tmp)

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agentft.adapters.merge import export_merged
 from agentft.adapters.registry import AdapterRegistry
 from agentft.core.io import iter_jsonl
 from agentft.core.models import DEFAULT_BASE
@@ -85,17 +86,6 @@ def split_tools(schemas: Path, out: Path, evaluated: set[str]) -> tuple[Path, Pa
 def eval_backend() -> str:
     """vLLM where it is installed (minutes for the evaluation on 2 cores), else the embedded backend (hours)."""
     return "vllm" if importlib.util.find_spec("vllm") is not None else "embedded"
-
-
-def merge_adapter(base_path: str, adapter_dir: Path, out: Path) -> None:
-    """The adapter folded into the base's weights (bf16, as trained): one plain model any backend serves fast."""
-    from peft import PeftModel
-
-    from agentft.core.models import load_model, load_tokenizer
-
-    model = PeftModel.from_pretrained(load_model(base_path, "none", "bfloat16"), str(adapter_dir)).merge_and_unload()
-    model.save_pretrained(str(out), safe_serialization=True)
-    load_tokenizer(base_path).save_pretrained(str(out))
 
 
 def run_eval(backend: str, model: str, suites: list[str], out: Path) -> dict[str, Any]:
@@ -240,7 +230,7 @@ def bench_training(
         )
         entry = run_job(cfg, log=log)
         merged = tmp / "merged"
-        merge_adapter(base_path, entry.adapter_dir, merged)
+        export_merged(base_path, entry.adapter_dir, merged, "bfloat16")  # as trained
         backend = eval_backend()
         suites = [
             f"--bfcl={bfcl_dir}",

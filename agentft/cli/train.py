@@ -93,18 +93,13 @@ def adapters_export(
     """Merge an adapter into its full-precision base (fp32, never into 4-bit weights) and save a standalone
     model folder, e.g. to serve without PEFT or to use as a distillation teacher; quantize afterwards if needed."""
     quiet_libraries()
-    from peft import PeftModel
-
+    from agentft.adapters.merge import export_merged
     from agentft.adapters.registry import AdapterRegistry
-    from agentft.core.io import atomic_directory
-    from agentft.core.models import load_model, load_tokenizer, resolve_base_model
+    from agentft.core.models import resolve_base_model
 
     entry = AdapterRegistry(registry).resolve(name)
     base = resolve_base_model(entry.info.get("base_model", DEFAULT_BASE))
-    merged = PeftModel.from_pretrained(load_model(base, "none", "float32"), str(entry.adapter_dir)).merge_and_unload()
-    with atomic_directory(out) as tmp:
-        merged.save_pretrained(tmp, safe_serialization=True)
-        load_tokenizer(base).save_pretrained(tmp)
+    export_merged(base, entry.adapter_dir, out)
     console.print(f"{entry.ref} merged into {base} → {out}")
 
 

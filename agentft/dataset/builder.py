@@ -27,7 +27,7 @@ from agentft.core.io import atomic_directory, dumps_line, sha256_file, write_jso
 from agentft.core.repairs import Repair
 from agentft.core.tools import ToolSpec, load_tools
 from agentft.core.validation import validate_call
-from agentft.dataset.general import GENERAL_TOOLS, GeneralRequest, general_request
+from agentft.dataset.general import GeneralRequest, general_request
 from agentft.dataset.guardrails import guard_example, guard_tools
 from agentft.dataset.negatives import (
     CALL_AFTER_RESULT,
@@ -145,6 +145,7 @@ class Example:
     dpo_json: list[tuple[str, str]]  # (rejection_kind, pair without "id")
     key: str
     id: str = ""
+    general: bool = False  # a general-knowledge question asked with a tool that answers it (--general-calls)
 
     def line(self) -> str:
         return _with_id(self.id, self.row_json)
@@ -217,7 +218,7 @@ class ExampleFactory:
                 return self._irrelevance(index, ood, rng, offered, synth, request.question, request.answer)
             kind = "single"  # every draw overlapped the tools' topics
         groups: list[tuple[ToolSpec, list[ToolCall]]] = []
-        query = ""
+        general = None
         if kind == "parallel":
             tool = rng.choice(pool)
             calls = _repeated_calls(tool, synth, rng, rng.choices((2, 3, 4), (5, 3, 2))[0], self.config.max_parallel)
@@ -233,7 +234,7 @@ class ExampleFactory:
             asks_general = self.config.general_calls and not ood and rng.random() < self.config.general_calls
             general = self._general_call(rng) if asks_general else None
             if general is not None:
-                tool, call, query = general
+                tool, call, _ = general
             else:
                 tool = rng.choice(pool)
                 call = synth.call(tool)
@@ -249,7 +250,9 @@ class ExampleFactory:
             query = multi_query(groups, rng)
         elif kind == "parallel":
             query = repeated_query(*groups[0], rng)
-        elif not query:
+        elif general is not None:
+            query = general[2]
+        else:
             query = single_query(groups[0][0], groups[0][1][0], rng)
         calls = [call for _, group in groups for call in group]
         if self.paraphrase is not None:
@@ -272,7 +275,7 @@ class ExampleFactory:
             if rejected is not None:
                 dpo.append((rejection, self._dpo_json(prompt, chosen, rejected, rejection, tools_json)))
         key = _dedup_key(query, calls)
-        return Example(index, kind, ood, row_json, dpo, key)
+        return Example(index, kind, ood, row_json, dpo, key, general=general is not None)
 
     # Rows are assembled from pre-serialized tool definitions: tools are most of each row's bytes and they repeat.
     def _tools_json(self, offered: list[ToolSpec]) -> str:
@@ -619,7 +622,7 @@ def build_dataset(
             "ood_tools": ood_names,
             "counts": {split: dict(sorted(Counter(e.kind for e in splits[split]).items())) for split in SPLITS},
             "totals": {split: len(splits[split]) for split in SPLITS},
-            "general_call_rows": {split: sum(map(_offers_general_tool, splits[split])) for split in SPLITS},
+            "general_call_rows": {split: sum(e.general for e in splits[split]) for split in SPLITS},
             "dpo": {"total": sum(dpo_kinds.values()), "kinds": dict(sorted(dpo_kinds.items()))},
             "warnings": warnings,
             "files": {},
@@ -630,13 +633,6 @@ def build_dataset(
         manifest["files"]["README.md"] = {"sha256": sha256_file(staging / "README.md")}
         write_json_atomic(staging / "manifest.json", manifest)
     return manifest
-
-
-_GENERAL_TOOL_NAMES = tuple(f'"name":"{t.name}"' for t in GENERAL_TOOLS)
-
-
-def _offers_general_tool(example: Example) -> bool:
-    return any(name in example.row_json for name in _GENERAL_TOOL_NAMES)
 
 
 def _count_lines(path: Path) -> int:

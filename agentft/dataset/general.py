@@ -21,15 +21,11 @@ from agentft.core.tools import ToolSpec
 class GeneralRequest:
     question: str
     answer: str  # the plain answer when no offered tool serves the question
-    tools: tuple[ToolSpec, ...] = ()  # tools that would answer it, each with its call in `calls`
-    calls: tuple[ToolCall, ...] = ()
+    answers: tuple[tuple[ToolSpec, ToolCall], ...] = ()  # tools that would answer it, each with its call
 
     def with_tool(self, rng: random.Random) -> tuple[ToolSpec, ToolCall] | None:
         """One answering tool and its call, or None for a question only memory answers."""
-        if not self.tools:
-            return None
-        i = rng.randrange(len(self.tools))
-        return self.tools[i], self.calls[i]
+        return rng.choice(self.answers) if self.answers else None
 
 
 # Questions no tool answers here, with the plain answer the assistant gives instead.
@@ -156,6 +152,11 @@ _CAPITAL_LOOKUPS = (
 _OPERATIONS = [("plus", "+", "add"), ("minus", "-", "subtract"), ("times", "*", "multiply")]
 
 
+def _answers(tools: tuple[ToolSpec, ...], *arguments: dict) -> tuple[tuple[ToolSpec, ToolCall], ...]:
+    """Each spelling of a tool with its call: `arguments` in the same order as `tools`."""
+    return tuple((t, ToolCall(name=t.name, arguments=a)) for t, a in zip(tools, arguments, strict=True))
+
+
 def general_request(rng: random.Random) -> GeneralRequest:
     """A general-knowledge request with its correct plain answer: drawn from templates or the fixed bank."""
     kind = rng.randrange(4)
@@ -166,11 +167,7 @@ def general_request(rng: random.Random) -> GeneralRequest:
         return GeneralRequest(
             f"What is {a} {word} {b}?",
             f"{a} {op} {b} = {result}.",
-            _ARITHMETIC,
-            (
-                ToolCall(name=_ARITHMETIC[0].name, arguments={"a": a, "b": b, "operation": operation}),
-                ToolCall(name=_ARITHMETIC[1].name, arguments={"x": a, "y": b, "operator": op}),
-            ),
+            _answers(_ARITHMETIC, {"a": a, "b": b, "operation": operation}, {"x": a, "y": b, "operator": op}),
         )
     if kind == 1:
         big, small, factor = rng.choice(_UNITS)
@@ -178,12 +175,10 @@ def general_request(rng: random.Random) -> GeneralRequest:
         return GeneralRequest(
             f"How many {small} are in {amount} {big}?",
             f"{amount} {big} is {amount * factor} {small}.",
-            _CONVERTERS,
-            (
-                ToolCall(name=_CONVERTERS[0].name, arguments={"value": amount, "from_unit": big, "to_unit": small}),
-                ToolCall(
-                    name=_CONVERTERS[1].name, arguments={"amount": amount, "source_unit": big, "target_unit": small}
-                ),
+            _answers(
+                _CONVERTERS,
+                {"value": amount, "from_unit": big, "to_unit": small},
+                {"amount": amount, "source_unit": big, "target_unit": small},
             ),
         )
     if kind == 2:
@@ -191,11 +186,7 @@ def general_request(rng: random.Random) -> GeneralRequest:
         return GeneralRequest(
             f"What is the capital of {country}?",
             f"The capital of {country} is {capital}.",
-            _CAPITAL_LOOKUPS,
-            (
-                ToolCall(name=_CAPITAL_LOOKUPS[0].name, arguments={"country": country}),
-                ToolCall(name=_CAPITAL_LOOKUPS[1].name, arguments={"country": country, "fact": "capital"}),
-            ),
+            _answers(_CAPITAL_LOOKUPS, {"country": country}, {"country": country, "fact": "capital"}),
         )
     return GeneralRequest(*rng.choice(FACTS))
 
