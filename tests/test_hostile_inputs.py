@@ -174,6 +174,7 @@ COMMANDS = [
     (["adapters", "export", "{corrupt}", "-o", "{empty_router}/out"], "corrupt_adapter"),
     (["adapters", "export", "{pickled}", "-o", "{empty_router}/out"], "pickled_adapter"),
     (["adapters", "merge", "{corrupt}", "{pickled}", "-o", "m"], "_adapter"),
+    (["eval", "--bfcl", BFCL, "--dtype", "bogus"], "--dtype 'bogus': choose from float32"),
 ]
 
 

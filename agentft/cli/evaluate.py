@@ -69,10 +69,13 @@ def eval_cmd(
     from agentft.adapters.registry import resolve_adapters
     from agentft.core.errors import AgentftError
     from agentft.core.io import write_json_atomic
+    from agentft.core.models import DTYPES
     from agentft.evaluation.suites import build_suites, evaluate
 
     if bfcl is None and dataset is None:
         raise AgentftError("nothing to evaluate: pass --bfcl DIR and/or --dataset DIR")
+    if dtype is not None and dtype not in DTYPES:
+        raise AgentftError(f"--dtype {dtype!r}: choose from {', '.join(DTYPES)}")
     refs = adapter or []
     base, folders = resolve_adapters(refs, registry, base)
     suites = build_suites(

@@ -102,6 +102,9 @@ def quantization_config(quantization: Quantization, compute_dtype: str = "float3
     )
 
 
+DTYPES = ("float32", "bfloat16", "float16")  # what the CLI accepts for weights
+
+
 def load_model(path: str, quantization: Quantization = "none", dtype: str = "float32") -> Any:
     from transformers import AutoModelForCausalLM
 
