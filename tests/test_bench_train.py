@@ -10,6 +10,7 @@ import pytest
 from agentft.adapters.merge import export_merged
 from agentft.bench.train import bfcl_categories, evaluated_functions, run_eval, split_tools
 from agentft.core.tools import load_tools
+from tests.conftest import run_cli
 
 # the tests' excerpt holds live_simple, whose functions are among the BFCL-style tools agentft trains on
 FOLDERS = [p for p in (Path("tests/data/bfcl"), Path("../shared/bfcl")) if p.is_dir()]
@@ -62,3 +63,17 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
     scores = [run_eval("embedded", str(m), suites, tmp_path / f"{i}.json") for i, m in enumerate((tiny_model, merged))]
     for result in scores:
         assert {suite: s["n"] for suite, s in result.items()} == {"test": 2, "bfcl:simple_python": 2}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dpo-steps", "300"], "--dpo-steps must be in [0, --steps): 300 of 300"),
+        (["--mix", "single=1,bogus=1"], "unknown example kind(s) in --mix: bogus"),
+        (["--general-calls", "2"], "general_calls must be in [0, 1]"),
+    ],
+)
+def test_bench_train_options_fail_before_any_training(args: list[str], message: str, tmp_path: Path) -> None:
+    result = run_cli("bench", "train", "-o", tmp_path / "train.json", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "train.json").exists()

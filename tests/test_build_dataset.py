@@ -88,6 +88,11 @@ def test_dpo_rejected_are_really_wrong(built, tools_file):
         if kind == IRRELEVANT_REJECTION:
             assert "tool_calls" not in chosen and rejected["tool_calls"]
             continue
+        if kind == "no_call":
+            assert chosen["tool_calls"] and "tool_calls" not in rejected
+            with pytest.raises(ToolCallParseError):
+                parse_tool_calls(rejected["content"])
+            continue
         good, bad = _calls(chosen), _calls(rejected)
         assert bad != good
         errors = [e for call in bad for e in validate_call(call, tools)]
@@ -369,3 +374,16 @@ def test_general_questions_come_both_with_and_without_the_tool_that_answers_them
         command=["t"],
     )
     assert all(not _calls(r["messages"][-1]) for r in read_jsonl(tmp_path / "irr" / "train.jsonl"))
+
+
+@pytest.mark.parametrize("sample", sorted(p.parent for p in (ROOT / "datasets").glob("*/manifest.json")), ids=str)
+def test_committed_sample_datasets_rebuild_byte_identical(sample, tmp_path):
+    """The manifest's lineage has to be enough to rebuild its data: this fails when a generator change was not
+    followed by regenerating datasets/, and when output depends on anything but the config (it once depended on
+    today's date, through Faker's relative date ranges)."""
+    manifest = json.loads((sample / "manifest.json").read_text())
+    config = BuildConfig(**manifest["config"])
+    rebuilt = build_dataset(ROOT / manifest["input"]["path"], tmp_path / sample.name, config)
+    data = sorted(f for f in manifest["files"] if f.endswith(".jsonl"))
+    digests = {f: rebuilt["files"][f]["sha256"] for f in data}
+    assert data and digests == {f: manifest["files"][f]["sha256"] for f in data}

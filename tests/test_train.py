@@ -168,6 +168,29 @@ def test_dpo_continues_the_sft_adapter(train_overrides):
     assert any(not torch.equal(before[k], after[k]) for k in before)
 
 
+def test_dpo_on_chosen_rejection_kinds_against_a_frozen_copy_of_the_sft_adapter(train_overrides, tmp_path):
+    from agentft.training.dpo_trainer import dpo_trainer
+
+    sft = _job(train_overrides, "max_steps=1", "safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null")
+    dpo = [*train_overrides, "stage=dpo", f"dpo.from_adapter={sft.ref}"]
+    kinds = ["call_when_irrelevant", "no_call"]
+    cfg = load_config(None, [*dpo, f"dpo.rejection_kinds=[{','.join(kinds)}]"])
+    trainer = dpo_trainer(TrainContext(cfg, cfg.base_model, load_tokenizer(cfg.base_model), tmp_path))
+    pairs = read_jsonl(ROOT / "datasets" / "code_tools" / "dpo.jsonl")
+    wanted = [p for p in pairs if p["rejection_kind"] in kinds]
+    assert 0 < len(trainer.train_dataset) + len(trainer.eval_dataset) == len(wanted) < len(pairs)
+    # the reference is the SFT adapter (a frozen copy), not the bare base: DPO's margin starts at zero
+    assert set(trainer.model.peft_config) == {"default", "ref"}
+    ref = {n: p for n, p in trainer.model.named_parameters() if ".ref." in n}
+    assert ref and all(not p.requires_grad for p in ref.values())
+    default = dict(trainer.model.named_parameters())
+    assert all(torch.equal(p, default[n.replace(".ref.", ".default.")]) for n, p in ref.items())
+
+    misspelt = load_config(None, [*dpo, "dpo.rejection_kinds=[call_when_irelevant]"])
+    with pytest.raises(AgentftError, match="no pair .* has rejection_kind call_when_irelevant"):
+        dpo_trainer(TrainContext(misspelt, misspelt.base_model, load_tokenizer(misspelt.base_model), tmp_path))
+
+
 class _Teacher(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint standing in for a remote teacher: right on even requests, wrong on odd ones."""
 

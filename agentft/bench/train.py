@@ -26,6 +26,7 @@ from typing import Any
 
 from agentft.adapters.merge import export_merged
 from agentft.adapters.registry import AdapterRegistry
+from agentft.core.errors import AgentftError
 from agentft.core.io import iter_jsonl
 from agentft.core.models import DEFAULT_BASE
 from agentft.core.tools import SKILL_TOOLS, load_tools
@@ -37,6 +38,7 @@ TRAIN_TOOLS = (*SKILL_TOOLS.values(), BFCL_STYLE_TOOLS)
 HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
 HELD_OUT_SUITE = "irrelevance_held_out"
 STEPS = 300  # the issue's budget for SmolLM2-135M on CPU
+DPO_LEARNING_RATE = 1e-4  # a fifth of SFT's 5e-4: DPO adjusts a trained adapter, big steps undo what SFT taught
 # Kept between runs: the trained adapter (to inspect or `agentft eval` again) and the base's results, which depend
 # only on the base and the cases, so a rerun after a data or recipe change decodes only the adapter.
 REGISTRY = Path("artifacts/bench/registry")
@@ -161,9 +163,19 @@ def bench_training(
     steps: int = STEPS,
     limit: int = 100,
     overhead_steps: int = 6,
+    build: dict[str, Any] | None = None,
+    dpo_steps: int = 0,
+    dpo_kinds: list[str] | None = None,
+    dpo_learning_rate: float = DPO_LEARNING_RATE,
     registry: Path = REGISTRY,
     log: Any = print,
 ) -> dict[str, Any]:
+    """`build`: BuildConfig fields for the training data (e.g. general_calls, mix). `dpo_steps`: the last that many
+    of `steps` are DPO (on pairs of `dpo_kinds`, all when None) continuing the SFT adapter, so the budget holds."""
+    if not 0 <= dpo_steps < steps:
+        raise AgentftError(f"--dpo-steps must be in [0, --steps): {dpo_steps} of {steps}")
+    data_config = BuildConfig(**{"n": n, "seed": 0, "max_distractors": 3, **(build or {})})
+    data_config.validate()
     from agentft.core.models import load_tokenizer, resolve_base_model
     from agentft.training.config import load_config
     from agentft.training.job import run_job
@@ -175,7 +187,7 @@ def bench_training(
         tmp = Path(tmp_name)
         train_tools, held_out_tools = split_tools(schemas, tmp, evaluated_functions(bfcl_dir, categories))
         dataset = tmp / "dataset"
-        build_dataset(train_tools, dataset, BuildConfig(n=n, seed=0, max_distractors=3), command=["bench", "train"])
+        build_dataset(train_tools, dataset, data_config, command=["bench", "train"])
         irrelevance = tmp / "irrelevance"
         build_dataset(
             held_out_tools,
@@ -222,13 +234,31 @@ def bench_training(
             [
                 *common,
                 "name=bfcl-sft",
-                f"max_steps={steps}",
+                f"max_steps={steps - dpo_steps}",
                 "eval_steps=1000000",
                 "eval.splits=[]",
                 f"output_dir={tmp / 'run'}",
             ],
         )
-        entry = run_job(cfg, log=log)
+        entry = sft = run_job(cfg, log=log)
+        if dpo_steps:
+            kinds = f"[{','.join(dpo_kinds)}]" if dpo_kinds else "[]"
+            dpo_cfg = load_config(
+                None,
+                [
+                    *common,
+                    "name=bfcl-dpo",
+                    "stage=dpo",
+                    f"dpo.from_adapter={sft.ref}",
+                    f"dpo.rejection_kinds={kinds}",
+                    f"learning_rate={dpo_learning_rate}",
+                    f"max_steps={dpo_steps}",
+                    "eval_steps=1000000",
+                    "eval.splits=[]",
+                    f"output_dir={tmp / 'dpo'}",
+                ],
+            )
+            entry = run_job(dpo_cfg, log=log)
         merged = tmp / "merged"
         export_merged(base_path, entry.adapter_dir, merged, "bfloat16")  # as trained
         backend = eval_backend()
@@ -252,14 +282,24 @@ def bench_training(
         adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json")
         manifest = json.loads((dataset / "manifest.json").read_text())
         results["training"] = {
-            **entry.info["training"],
+            **sft.info["training"],
             "examples": n,
+            "data": {k: v for k, v in manifest["config"].items() if k not in ("workers", "strict")},
             "kinds": manifest["counts"]["train"],
-            "steps": steps,
+            "general_call_rows": manifest["general_call_rows"]["train"],
+            "steps": steps - dpo_steps,
             "batch_size": 2,
             "held_out_tools": len(json.loads(held_out_tools.read_text())),
             "adapter": entry.ref,
         }
+        if dpo_steps:
+            results["training"]["dpo"] = {
+                **entry.info["training"],
+                "steps": dpo_steps,
+                "learning_rate": dpo_learning_rate,
+                "rejection_kinds": dpo_kinds or "all",
+                "from_adapter": sft.ref,
+            }
         results["evaluation"] = {
             "backend": backend,
             "model": "adapter merged into the base (PEFT merge_and_unload), bfloat16",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from agentft.bench.train import DPO_LEARNING_RATE
 from agentft.bench.train import STEPS as TRAIN_STEPS
 from agentft.cli.common import bfcl_default, console
 from agentft.core.errors import AgentftError
 from agentft.core.models import DEFAULT_BASE
+from agentft.dataset.builder import parse_mix
 from agentft.router.held_out import held_out_files
 
 bench_app = typer.Typer(help="Benchmarks; each writes JSON.", no_args_is_help=True)
@@ -61,18 +63,40 @@ def bench_serve_cmd(
 @bench_app.command("train")
 def bench_train_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/train.json"),
-    steps: Annotated[int, typer.Option(help="SFT steps (batch 2).")] = TRAIN_STEPS,
+    steps: Annotated[int, typer.Option(help="Training steps (batch 2), SFT and DPO together.")] = TRAIN_STEPS,
     limit: Annotated[int, typer.Option(help="Cases per BFCL category and per agentft suite.")] = 100,
     overhead_steps: Annotated[
         int, typer.Option(help="Steps of the agentft-vs-plain-TRL overhead runs (0 skips them).")
     ] = 6,
+    mix: Annotated[
+        str | None, typer.Option(help="Training data's example mix, as in build-dataset (default: its mix).")
+    ] = None,
+    general_calls: Annotated[
+        float, typer.Option(help="Training data's --general-calls share, as in build-dataset.")
+    ] = 0.0,
+    dpo_steps: Annotated[
+        int, typer.Option(help="Of --steps, the last N are DPO continuing the SFT adapter (0 = SFT only).")
+    ] = 0,
+    dpo_kinds: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated rejection kinds DPO trains on, e.g. call_when_irrelevant,no_call (all)."),
+    ] = None,
+    dpo_learning_rate: Annotated[float, typer.Option(help="DPO's learning rate.")] = DPO_LEARNING_RATE,
 ) -> None:
     """Accuracy of the embedded base vs base + an SFT adapter trained only on agentft data, on every BFCL AST
     category in the BFCL folder and on irrelevance built from tools held out of training; training tokens/s; and
     the overhead of `agentft train` over a plain TRL script with the same settings. The adapter is merged into the
     base and both are decoded alike, on vLLM where it is installed. On 2 CPU cores: ~65 min of training, then ~10
     min of evaluation on vLLM (hours on the embedded backend); bench/README.md, Training."""
-    _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps)})
+    build: dict = {"general_calls": general_calls}
+    if mix:
+        build["mix"] = parse_mix(mix)
+    dpo = {
+        "dpo_steps": dpo_steps,
+        "dpo_kinds": [k.strip() for k in dpo_kinds.split(",") if k.strip()] if dpo_kinds else None,
+        "dpo_learning_rate": dpo_learning_rate,
+    }
+    _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **dpo)})
 
 
 @bench_app.command("all")
@@ -149,7 +173,7 @@ def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")
     return result
 
 
-def _run_train_bench(steps: int, limit: int, overhead_steps: int = 6) -> dict:
+def _run_train_bench(steps: int, limit: int, overhead_steps: int = 6, **options: Any) -> dict:
     from agentft.bench.train import bench_training
     from agentft.cli.common import quiet_libraries
 
@@ -158,7 +182,7 @@ def _run_train_bench(steps: int, limit: int, overhead_steps: int = 6) -> dict:
     if bfcl is None:
         raise AgentftError("the training benchmark needs BFCL data (../shared/bfcl or tests/data/bfcl)")
     return bench_training(
-        Path("schemas"), bfcl, steps=steps, limit=limit, overhead_steps=overhead_steps, log=console.print
+        Path("schemas"), bfcl, steps=steps, limit=limit, overhead_steps=overhead_steps, log=console.print, **options
     )
 
 

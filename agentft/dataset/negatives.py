@@ -11,6 +11,7 @@ from typing import Any
 from agentft.core.calls import ToolCall, ToolCallParseError, parse_tool_calls
 from agentft.core.tools import ToolSpec, tools_by_name
 from agentft.core.validation import CallErrorKind, validate_call
+from agentft.dataset.queries import no_tool_answer
 from agentft.evaluation.bfcl import standardize_string
 
 REJECTION_KINDS = (
@@ -21,6 +22,7 @@ REJECTION_KINDS = (
     "wrong_value",
     "malformed_json",
     "missing_call",  # one call of a parallel turn left out: the mistake small models make most on BFCL parallel
+    "no_call",  # a prose reply saying no tool fits, although one does: the mirror of call_when_irrelevant
 )
 IRRELEVANT_REJECTION = "call_when_irrelevant"
 CALL_AFTER_RESULT = "call_after_result"  # the tool called again although its result already answers the request
@@ -112,7 +114,7 @@ def make_rejected(
         key, value = rng.choice(options)
         args[key] = value
         wrong = ToolCall(name=call.name, arguments=args)
-    elif kind == "missing_call":  # a turn-level mistake: see rejected_for_calls
+    elif kind in ("missing_call", "no_call"):  # turn-level mistakes: see rejected_for_calls
         return None
     elif kind == "malformed_json":
         body = json.dumps({"name": call.name, "arguments": args}, ensure_ascii=False)
@@ -144,6 +146,8 @@ def rejected_for_calls(
         if len(calls) < 2:
             return None
         return {"role": "assistant", "tool_calls": [c.to_openai() for i, c in enumerate(calls) if i != index]}
+    if kind == "no_call":  # the same words as a Hammer-style irrelevance answer, so the pair isolates the decision
+        return {"role": "assistant", "content": no_tool_answer(by_name[calls[index].name])}
     message = make_rejected(kind, calls[index], by_name[calls[index].name], tools, rng)
     if message is None or "content" in message or len(calls) == 1:
         return message

@@ -10,6 +10,7 @@ import random
 import re
 import string
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -80,6 +81,8 @@ _CODE_WORDS = [
 ]
 _EXTS = ["py", "ts", "js", "go", "rs", "md", "json", "yaml", "toml", "txt"]
 _DIRS = ["src", "lib", "tests", "app", "pkg", "scripts", "docs", "internal"]
+# Fixed, not relative to today: Faker's "-3y"/"+1y" ranges made the same build differ from one day to the next.
+_DATES_FROM, _DATES_TO = date(2023, 1, 1), date(2026, 12, 31)
 PROGRAMMING_LANGUAGES = ["python", "javascript", "typescript", "go", "rust", "java", "bash", "sql"]
 
 
@@ -121,9 +124,9 @@ def pools() -> dict[str, list[str]]:
         "currency": draw(fake.currency_code),
         "timezone": draw(fake.timezone),
         "language": draw(fake.language_name),
-        "date": draw(lambda: fake.date_between("-3y", "+1y").isoformat()),
+        "date": draw(lambda: fake.date_between(_DATES_FROM, _DATES_TO).isoformat()),
         "time": draw(lambda: fake.time(pattern="%H:%M:%S")),
-        "date-time": draw(lambda: fake.date_time_between("-3y", "+1y").strftime("%Y-%m-%dT%H:%M:%SZ")),
+        "date-time": draw(lambda: fake.date_time_between(_DATES_FROM, _DATES_TO).strftime("%Y-%m-%dT%H:%M:%SZ")),
         "ipv4": draw(fake.ipv4),
         "ipv6": draw(fake.ipv6),
         "tag": draw(lambda: fake.word().lower()),

@@ -31,7 +31,7 @@ def _rejected_is_wrong(row: dict[str, Any], tools: list[ToolSpec]) -> bool:
     if "content" in rejected:
         try:
             parse_tool_calls(rejected["content"])
-        except ToolCallParseError:
+        except ToolCallParseError:  # a malformed call, or prose where the chosen reply calls a tool (no_call)
             return True
         return False
     if "tool_calls" not in chosen:  # calling a tool when none was wanted

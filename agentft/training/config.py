@@ -31,6 +31,9 @@ class DPOSettings(StrictConfig):
     from_adapter: str | None = None  # registry NAME[@vN] or an adapter folder: DPO continues that SFT adapter
     beta: float = Field(0.1, gt=0)
     loss_type: str = "sigmoid"
+    # train only on pairs of these rejection kinds (dpo.jsonl's rejection_kind, e.g. [call_when_irrelevant, no_call]
+    # for the call-or-not decision); empty = every pair
+    rejection_kinds: list[str] = []
 
 
 class DistillSettings(StrictConfig):
