@@ -130,6 +130,19 @@ def test_methods(train_overrides, method, config_flag):
     assert _lora_b_norm(entry.adapter_dir) > 0
 
 
+def test_half_precision_without_native_kernels_is_warned_about(train_overrides):
+    from pathlib import Path
+
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    native = torch.cuda.is_available() or "avx512_bf16" in flags or "amx_bf16" in flags
+    quick = ["max_steps=1", "safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null"]
+    for dtype in ("bfloat16", "float32"):
+        lines: list[str] = []
+        run_job(load_config(None, [*train_overrides, *quick, f"dtype={dtype}"]), log=lines.append)
+        warned = any(line.startswith("warning: this CPU has no native bfloat16") for line in lines)
+        assert warned == (dtype == "bfloat16" and not native)
+
+
 def test_loraplus_gives_b_matrices_a_higher_learning_rate(train_overrides, tmp_path):
     cfg = load_config(None, [*train_overrides, "lora.method=loraplus", "lora.loraplus_lr_ratio=8"])
     ctx = TrainContext(cfg, cfg.base_model, load_tokenizer(cfg.base_model), tmp_path)

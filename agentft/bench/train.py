@@ -28,7 +28,7 @@ from agentft.adapters.merge import export_merged
 from agentft.adapters.registry import AdapterRegistry
 from agentft.core.errors import AgentftError
 from agentft.core.io import iter_jsonl
-from agentft.core.models import DEFAULT_BASE
+from agentft.core.models import DEFAULT_BASE, preferred_dtype
 from agentft.core.tools import SKILL_TOOLS, load_tools
 from agentft.dataset.builder import BuildConfig, build_dataset
 from agentft.evaluation.bfcl import AST_CATEGORIES, EVAL_MAX_NEW_TOKENS
@@ -90,10 +90,10 @@ def eval_backend() -> str:
     return "vllm" if importlib.util.find_spec("vllm") is not None else "embedded"
 
 
-def run_eval(backend: str, model: str, suites: list[str], out: Path) -> dict[str, Any]:
+def run_eval(backend: str, model: str, suites: list[str], out: Path, dtype: str = "bfloat16") -> dict[str, Any]:
     """`agentft eval` on one model in its own process (a vLLM engine per process), greedy; its scores per suite."""
     command = [sys.executable, "-m", "agentft", "eval", f"--backend={backend}", f"--base={model}"]
-    subprocess.run([*command, "--dtype=bfloat16", *suites, f"--json={out}"], check=True)
+    subprocess.run([*command, f"--dtype={dtype}", *suites, f"--json={out}"], check=True)
     return json.loads(out.read_text())["results"]["base"]
 
 
@@ -176,6 +176,7 @@ def bench_training(
         raise AgentftError(f"--dpo-steps must be in [0, --steps): {dpo_steps} of {steps}")
     data_config = BuildConfig(**{"n": n, "seed": 0, "max_distractors": 3, **(build or {})})
     data_config.validate()
+    dtype = preferred_dtype()  # bfloat16 where the CPU computes it natively; emulated, it is many times slower
     from agentft.core.models import load_tokenizer, resolve_base_model
     from agentft.training.config import load_config
     from agentft.training.job import run_job
@@ -199,7 +200,7 @@ def bench_training(
         common = [
             f"base_model={DEFAULT_BASE}",
             f"dataset={dataset}",
-            "dtype=bfloat16",
+            f"dtype={dtype}",
             "batch_size=2",
             "learning_rate=5e-4",
             "max_length=1536",
@@ -260,7 +261,7 @@ def bench_training(
             )
             entry = run_job(dpo_cfg, log=log)
         merged = tmp / "merged"
-        export_merged(base_path, entry.adapter_dir, merged, "bfloat16")  # as trained
+        export_merged(base_path, entry.adapter_dir, merged, dtype)  # as trained
         backend = eval_backend()
         suites = [
             f"--bfcl={bfcl_dir}",
@@ -275,11 +276,11 @@ def bench_training(
         for folder in (bfcl_dir, bfcl_dir / "possible_answer"):
             files += [folder / f"BFCL_v4_{c}.json" for c in categories]
         cases = f"{','.join(categories)}|{limit}|{EVAL_MAX_NEW_TOKENS}|{_cases_digest(files)}"
-        base_key = f"bench-train|{backend}|{base_path}|{cases}"  # not the temporary folder's path
+        base_key = f"bench-train|{backend}|{dtype}|{base_path}|{cases}"  # not the temporary folder's path
         base_scores = AdapterRegistry(registry).base_result(
-            base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json")
+            base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json", dtype)
         )
-        adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json")
+        adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json", dtype)
         manifest = json.loads((dataset / "manifest.json").read_text())
         results["training"] = {
             **sft.info["training"],
@@ -289,6 +290,7 @@ def bench_training(
             "general_call_rows": manifest["general_call_rows"]["train"],
             "steps": steps - dpo_steps,
             "batch_size": 2,
+            "dtype": dtype,
             "held_out_tools": len(json.loads(held_out_tools.read_text())),
             "adapter": entry.ref,
         }
@@ -302,7 +304,8 @@ def bench_training(
             }
         results["evaluation"] = {
             "backend": backend,
-            "model": "adapter merged into the base (PEFT merge_and_unload), bfloat16",
+            "dtype": dtype,
+            "model": f"adapter merged into the base (PEFT merge_and_unload), {dtype}",
             "greedy": True,
             "max_new_tokens": EVAL_MAX_NEW_TOKENS,
             "seconds": round(time.perf_counter() - started, 1),

@@ -131,6 +131,14 @@ def preferred_dtype() -> str:
     return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
 
 
+def dtype_is_emulated(dtype: str) -> bool:
+    """Whether half-precision `dtype` has no native kernels here: on a CPU without AVX512-BF16 / AMX, two bf16
+    training steps of SmolLM2-135M did not finish in 15 min where float32 took 42 s (AVX2 EPYC, 2 cores)."""
+    import torch
+
+    return dtype != "float32" and not torch.cuda.is_available() and preferred_dtype() == "float32"
+
+
 @contextmanager
 def keep_freed_memory() -> Iterator[bool]:
     """While training, stop glibc's malloc from handing freed blocks back to the kernel; yields True where it applied

@@ -134,7 +134,7 @@ def _train_and_register(
 ) -> AdapterEntry:
     from trl.trainer.callbacks import RichProgressCallback
 
-    from agentft.core.models import load_tokenizer, resolve_base_model
+    from agentft.core.models import dtype_is_emulated, load_tokenizer, resolve_base_model
 
     run_dir = config.run_dir
     if not resume and run_dir.exists():
@@ -145,6 +145,11 @@ def _train_and_register(
     metrics_path = run_dir / "metrics.jsonl"
     ctx = TrainContext(config, base_path, tokenizer, run_dir, [MetricsWriter(metrics_path), RichProgressCallback()])
     log(f"{config.name}: {config.stage} on {config.base_model} ({config.lora.method}, r={config.lora.r})")
+    if dtype_is_emulated(config.dtype):
+        log(
+            f"warning: this CPU has no native {config.dtype} (AVX512-BF16 / AMX): training runs many times slower "
+            "than with dtype=float32"
+        )
     trainer = STAGES[config.stage](ctx)
     checkpoint = _last_checkpoint(ctx.checkpoint_dir) if resume else None
     if resume and checkpoint is None:
