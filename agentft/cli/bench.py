@@ -83,7 +83,8 @@ def bench_train_cmd(
     ] = None,
     dpo_learning_rate: Annotated[float, typer.Option(help="DPO's learning rate.")] = DPO_LEARNING_RATE,
 ) -> None:
-    """Accuracy of the embedded base vs base + an SFT adapter trained only on agentft data, on every BFCL AST
+    """Accuracy of the embedded base vs base + an adapter (SFT, then DPO with --dpo-steps) trained only on agentft
+    data, on every BFCL AST
     category in the BFCL folder and on irrelevance built from tools held out of training; training tokens/s; and
     the overhead of `agentft train` over a plain TRL script with the same settings. The adapter is merged into the
     base and both are decoded alike, on vLLM where it is installed. On 2 CPU cores: ~65 min of training, then ~10
