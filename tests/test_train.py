@@ -123,9 +123,7 @@ def test_saved_adapter_reloads_with_identical_logits(train_overrides, tiny_model
     ("method", "config_flag"), [("dora", "use_dora"), ("rslora", "use_rslora"), ("loraplus", None)]
 )
 def test_methods(train_overrides, method, config_flag):
-    quick = ["max_steps=2", "logging_steps=10", "safety.enabled=false", "eval.splits=[]"]
-    entry = _job(train_overrides, f"lora.method={method}", *quick)
-    assert entry.info["training"]["train_tokens"] > 0  # counted though no step was logged
+    entry = _job(train_overrides, f"lora.method={method}", "max_steps=2", "safety.enabled=false", "eval.splits=[]")
     adapter_config = json.loads((entry.adapter_dir / "adapter_config.json").read_text())
     if config_flag:
         assert adapter_config[config_flag] is True
