@@ -123,7 +123,9 @@ def test_saved_adapter_reloads_with_identical_logits(train_overrides, tiny_model
     ("method", "config_flag"), [("dora", "use_dora"), ("rslora", "use_rslora"), ("loraplus", None)]
 )
 def test_methods(train_overrides, method, config_flag):
-    entry = _job(train_overrides, f"lora.method={method}", "max_steps=2", "safety.enabled=false", "eval.splits=[]")
+    quick = ["max_steps=2", "logging_steps=10", "safety.enabled=false", "eval.splits=[]"]
+    entry = _job(train_overrides, f"lora.method={method}", *quick)
+    assert entry.info["training"]["train_tokens"] > 0  # counted though no step was logged
     adapter_config = json.loads((entry.adapter_dir / "adapter_config.json").read_text())
     if config_flag:
         assert adapter_config[config_flag] is True
@@ -174,6 +176,7 @@ def test_dpo_continues_the_sft_adapter(train_overrides):
     sft = _job(train_overrides, "safety.enabled=false", "eval.bfcl_dir=null")
     dpo = _job(train_overrides, "stage=dpo", f"dpo.from_adapter={sft.ref}", "name=tiny-dpo", "eval.bfcl_dir=null")
     assert dpo.info["report"]["from_adapter"] == str(sft.adapter_dir)
+    assert dpo.info["training"]["train_tokens"] > 0  # DPO's batches are counted too
     assert any("rewards/chosen" in r or "eval_rewards/chosen" in r for r in read_jsonl(dpo.path / "metrics.jsonl"))
     before = load_file(sft.adapter_dir / "adapter_model.safetensors")
     after = load_file(dpo.adapter_dir / "adapter_model.safetensors")

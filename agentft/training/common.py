@@ -52,6 +52,8 @@ def training_args(ctx: TrainContext, has_eval: bool) -> dict[str, Any]:
         "bf16": cfg.dtype == "bfloat16",
         "fp16": cfg.dtype == "float16",
         "gradient_checkpointing": False,
+        # the Trainer's own count: TRL's logged num_tokens is missing when a job ends before its first log
+        "include_num_input_tokens_seen": "non_padding",
         **eval_kwargs,
     }
 

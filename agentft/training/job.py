@@ -38,8 +38,7 @@ def _last_checkpoint(folder: Path) -> str | None:
     return get_last_checkpoint(str(folder)) if folder.is_dir() else None
 
 
-def _throughput(records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    tokens = max((r.get("num_tokens", 0) for r in records), default=0)
+def _throughput(tokens: int, seconds: float) -> dict[str, Any]:
     return {"train_seconds": round(seconds, 2), "train_tokens": int(tokens), "tokens_per_s": tokens / seconds}
 
 
@@ -184,7 +183,7 @@ def _train_and_register(
         "git_commit": git_commit(),
         "agentft_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "training": {**_throughput(records, seconds), "steps": trainer.state.global_step},
+        "training": {**_throughput(trainer.state.num_input_tokens_seen, seconds), "steps": trainer.state.global_step},
         "report": ctx.report,
         "eval": evaluation,
     }
