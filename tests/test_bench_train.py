@@ -71,6 +71,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
         (["--dpo-steps", "300"], "--dpo-steps must be in [0, --steps): 300 of 300"),
         (["--mix", "single=1,bogus=1"], "unknown example kind(s) in --mix: bogus"),
         (["--general-calls", "2"], "general_calls must be in [0, 1]"),
+        (["--dpo-steps", "60", "--sft-adapter", "nope@v1"], "no adapter named 'nope'"),
     ],
 )
 def test_bench_train_options_fail_before_any_training(args: list[str], message: str, tmp_path: Path) -> None:

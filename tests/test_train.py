@@ -190,8 +190,9 @@ def test_dpo_on_chosen_rejection_kinds_against_a_frozen_copy_of_the_sft_adapter(
     sft = _job(train_overrides, "max_steps=1", "safety.enabled=false", "eval.splits=[]", "eval.bfcl_dir=null")
     dpo = [*train_overrides, "stage=dpo", f"dpo.from_adapter={sft.ref}"]
     kinds = ["call_when_irrelevant", "no_call"]
-    cfg = load_config(None, [*dpo, f"dpo.rejection_kinds=[{','.join(kinds)}]"])
+    cfg = load_config(None, [*dpo, f"dpo.rejection_kinds=[{','.join(kinds)}]", "dpo.loss_type=[sigmoid,sft]"])
     trainer = dpo_trainer(TrainContext(cfg, cfg.base_model, load_tokenizer(cfg.base_model), tmp_path))
+    assert trainer.args.loss_type == ["sigmoid", "sft"]  # RPO: DPO plus the chosen replies' NLL
     pairs = read_jsonl(ROOT / "datasets" / "code_tools" / "dpo.jsonl")
     wanted = [p for p in pairs if p["rejection_kind"] in kinds]
     assert 0 < len(trainer.train_dataset) + len(trainer.eval_dataset) == len(wanted) < len(pairs)
@@ -293,6 +294,7 @@ def test_logit_distillation_with_gkd(train_overrides, tiny_model):
         ("stage=distill", "needs distill.teacher"),
         ("dataset=/no/such/dir", "dataset folder not found"),
         ("lora.r=0", "$.lora.r"),
+        ("dpo.loss_weights=[1.0,0.5]", "$.dpo: dpo.loss_weights has 2 weights for 1 loss types"),
     ],
 )
 def test_bad_config_is_one_clean_line(train_overrides, tmp_path, override, message):
@@ -302,6 +304,10 @@ def test_bad_config_is_one_clean_line(train_overrides, tmp_path, override, messa
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_one_dpo_loss_type_may_be_written_alone(train_overrides):
+    assert load_config(None, [*train_overrides, "dpo.loss_type=ipo"]).dpo.loss_type == ["ipo"]
 
 
 def test_invalid_yaml_names_the_line(tmp_path):

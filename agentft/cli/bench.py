@@ -82,6 +82,17 @@ def bench_train_cmd(
         typer.Option(help="Comma-separated rejection kinds DPO trains on, e.g. call_when_irrelevant,no_call (all)."),
     ] = None,
     dpo_learning_rate: Annotated[float, typer.Option(help="DPO's learning rate.")] = DPO_LEARNING_RATE,
+    dpo_loss: Annotated[
+        str,
+        typer.Option(help="Comma-separated TRL DPO loss types, summed; sigmoid,sft adds the chosen replies' NLL."),
+    ] = "sigmoid",
+    sft_adapter: Annotated[
+        str | None,
+        typer.Option(
+            help="NAME@vN in the bench registry: an SFT adapter of an earlier run with the same data options and "
+            "--steps minus --dpo-steps steps, so only DPO is trained."
+        ),
+    ] = None,
 ) -> None:
     """Accuracy of the embedded base vs base + an adapter (SFT, then DPO with --dpo-steps) trained only on agentft
     data, on every BFCL AST category in the BFCL folder and on irrelevance built from tools held out of training;
@@ -96,6 +107,8 @@ def bench_train_cmd(
         "dpo_steps": dpo_steps,
         "dpo_kinds": [k.strip() for k in dpo_kinds.split(",") if k.strip()] if dpo_kinds else None,
         "dpo_learning_rate": dpo_learning_rate,
+        "dpo_loss": tuple(k.strip() for k in dpo_loss.split(",") if k.strip()),
+        "sft_adapter": sft_adapter,
     }
     _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **dpo)})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from agentft.core.config import StrictConfig, load_yaml_model
 from agentft.core.models import DEFAULT_BASE
@@ -30,10 +30,27 @@ class LoraSettings(StrictConfig):
 class DPOSettings(StrictConfig):
     from_adapter: str | None = None  # registry NAME[@vN] or an adapter folder: DPO continues that SFT adapter
     beta: float = Field(0.1, gt=0)
-    loss_type: str = "sigmoid"
+    # TRL loss types, summed with loss_weights (equal weights when unset); [sigmoid, sft] adds the chosen replies'
+    # NLL (RPO), which holds the policy near its SFT distribution: pure sigmoid DPO at lr 1e-4 drifted into extra
+    # and unparseable calls (bench/README.md, Training)
+    loss_type: list[str] = ["sigmoid"]
+    loss_weights: list[float] | None = None
     # train only on pairs of these rejection kinds (dpo.jsonl's rejection_kind, e.g. [call_when_irrelevant, no_call]
     # for the call-or-not decision); empty = every pair
     rejection_kinds: list[str] = []
+
+    @field_validator("loss_type", mode="before")
+    @classmethod
+    def _one_or_several(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> DPOSettings:
+        if self.loss_weights is not None and len(self.loss_weights) != len(self.loss_type):
+            raise ValueError(
+                f"dpo.loss_weights has {len(self.loss_weights)} weights for {len(self.loss_type)} loss types"
+            )
+        return self
 
 
 class DistillSettings(StrictConfig):

@@ -32,7 +32,8 @@ def dpo_trainer(ctx: TrainContext) -> Any:
     args = DPOConfig(
         **training_args(ctx, has_eval=True),
         beta=cfg.dpo.beta,
-        loss_type=[cfg.dpo.loss_type],
+        loss_type=cfg.dpo.loss_type,
+        loss_weights=cfg.dpo.loss_weights,
         max_length=cfg.max_length,
     )
     # With a PeftModel and no ref_model, TRL adds a frozen "ref" copy of the adapter: no second base model.
