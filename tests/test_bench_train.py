@@ -72,6 +72,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
         (["--mix", "single=1,bogus=1"], "unknown example kind(s) in --mix: bogus"),
         (["--general-calls", "2"], "general_calls must be in [0, 1]"),
         (["--dpo-steps", "60", "--sft-adapter", "nope@v1"], "no adapter named 'nope'"),
+        (["--sft-adapter", "bfcl-sft@v1"], "--sft-adapter needs --dpo-steps"),
     ],
 )
 def test_bench_train_options_fail_before_any_training(args: list[str], message: str, tmp_path: Path) -> None:

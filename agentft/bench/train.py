@@ -180,9 +180,11 @@ def bench_training(
         raise AgentftError(f"--dpo-steps must be in [0, --steps): {dpo_steps} of {steps}")
     reused = None
     if sft_adapter:
+        if not dpo_steps:
+            raise AgentftError("--sft-adapter needs --dpo-steps: only the DPO stage is trained on it")
         reused = AdapterRegistry(registry).resolve(sft_adapter)
         trained = reused.info.get("training", {}).get("steps")
-        if not dpo_steps or reused.info.get("stage") != "sft" or trained != steps - dpo_steps:
+        if reused.info.get("stage") != "sft" or trained != steps - dpo_steps:
             raise AgentftError(
                 f"--sft-adapter {reused.ref} is a {reused.info.get('stage')} adapter of {trained} steps; it must be "
                 f"an SFT adapter of --steps minus --dpo-steps = {steps - dpo_steps} steps"

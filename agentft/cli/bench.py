@@ -105,12 +105,17 @@ def bench_train_cmd(
         build["mix"] = parse_mix(mix)
     dpo = {
         "dpo_steps": dpo_steps,
-        "dpo_kinds": [k.strip() for k in dpo_kinds.split(",") if k.strip()] if dpo_kinds else None,
+        "dpo_kinds": _names(dpo_kinds) if dpo_kinds else None,
         "dpo_learning_rate": dpo_learning_rate,
-        "dpo_loss": tuple(k.strip() for k in dpo_loss.split(",") if k.strip()),
+        "dpo_loss": tuple(_names(dpo_loss)),
         "sft_adapter": sft_adapter,
     }
     _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **dpo)})
+
+
+def _names(text: str) -> list[str]:
+    """A comma-separated option's names."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 @bench_app.command("all")
