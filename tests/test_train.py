@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -348,11 +349,21 @@ def test_eval_cli_compares_base_and_adapter(train_overrides, tiny_model, tmp_pat
         "eval", "--adapter", entry.ref, "--registry", tmp_path / "registry", "--base", tiny_model,
         "--dataset", CODE, "--split", "test,test_ood", "--bfcl", ROOT / "tests" / "data" / "bfcl",
         "--categories", "simple_python", "--limit", "2", "--max-new-tokens", "8", "--json", out,
+        "--outputs", tmp_path / "cases.jsonl",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())["results"]
     assert set(report) == {"base", "tiny@v1"}
     assert set(report["base"]) == {"test", "test_ood", "bfcl:simple_python"}
+    cases = [json.loads(line) for line in (tmp_path / "cases.jsonl").read_text().splitlines()]
+    assert len(cases) == 2 * 3 * 2  # two models, three suites, two cases each
+    for model, scores in report.items():
+        for suite, s in scores.items():
+            mine = [c for c in cases if c["model"] == model and c["suite"] == suite]
+            assert sum(c["correct"] for c in mine) / len(mine) == s["accuracy"]
+            assert Counter(c["error"] for c in mine if not c["correct"] and c["error"]) == Counter(s["errors"])
+    first = next(c for c in cases if c["suite"] == "bfcl:simple_python")
+    assert first["id"] == "simple_python_0" and first["question"] and first["expected"]
     assert "acc / valid" in result.stdout
     missing = run_cli("eval", "--adapter", "nope", "--registry", tmp_path / "registry", "--dataset", CODE)
     assert missing.returncode == 2 and "no adapter named 'nope'" in missing.stderr

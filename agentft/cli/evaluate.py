@@ -62,13 +62,17 @@ def eval_cmd(
         str | None, typer.Option(help="Weights dtype, e.g. bfloat16 (default: float32 embedded, the model's on vLLM).")
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full results here.")] = None,
+    outputs: Annotated[
+        Path | None,
+        typer.Option(help="Write every case here as JSONL: model, suite, id, question, output, expected, verdict."),
+    ] = None,
 ) -> None:
     """Generate with the backend, score with the BFCL-compatible checker (BFCL) or exact call match (datasets),
     and print base and adapters side by side: accuracy, validity rate and the commonest error types."""
     quiet_libraries()
     from agentft.adapters.registry import resolve_adapters
     from agentft.core.errors import AgentftError
-    from agentft.core.io import write_json_atomic
+    from agentft.core.io import dumps_line, write_json_atomic, write_text_atomic
     from agentft.core.models import DTYPES
     from agentft.evaluation.suites import build_suites, evaluate
 
@@ -93,11 +97,19 @@ def eval_cmd(
     else:
         engine = load_backend(backend, base, folders, **({"dtype": dtype} if dtype else {}))
     labels = [None, *folders]
+    records: list[dict] | None = [] if outputs else None
     with console.status("generating and scoring ...") as status:
         results = evaluate(
-            engine, suites, labels, lambda label, suite, s: status.update(f"{label} {suite}: {s['accuracy']:.1%}")
+            engine,
+            suites,
+            labels,
+            lambda label, suite, s: status.update(f"{label} {suite}: {s['accuracy']:.1%}"),
+            records,
         )
     print_comparison(results, f"agentft eval on {base}")
     if json_out:
         write_json_atomic(json_out, {"base_model": base, "backend": backend, "results": results})
         console.print(f"results written to {json_out}")
+    if outputs and records is not None:
+        write_text_atomic(outputs, "".join(dumps_line(r) + "\n" for r in records))
+        console.print(f"{len(records)} case outputs written to {outputs}")

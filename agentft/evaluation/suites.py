@@ -99,8 +99,32 @@ def case_correct(case: EvalCase, completion: Completion) -> tuple[bool, str | No
     return True, None
 
 
-def score_cases(cases: Sequence[EvalCase], completions: Sequence[Completion]) -> dict[str, Any]:
+def case_id(case: EvalCase, index: int) -> str:
+    return str(case.bfcl[1].get("id", index)) if case.bfcl is not None else str(index)
+
+
+def score_cases(
+    cases: Sequence[EvalCase], completions: Sequence[Completion], outputs: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The suite's scores; with `outputs`, one record per case is appended there (what was asked, what came back,
+    the verdict), so failures can be read one by one rather than only counted."""
     verdicts = [case_correct(c, o) for c, o in zip(cases, completions, strict=True)]
+    if outputs is not None:
+        for i, (case, completion, (ok, error)) in enumerate(zip(cases, completions, verdicts, strict=True)):
+            question = next((m["content"] for m in reversed(case.request.messages) if m["role"] == "user"), "")
+            expected = None if case.expected is None else [c.model_dump() for c in case.expected]
+            if case.bfcl is not None and case.bfcl[2] is not None:
+                expected = case.bfcl[2].get("ground_truth")
+            outputs.append(
+                {
+                    "id": case_id(case, i),
+                    "question": question,
+                    "output": completion.text,
+                    "expected": expected,
+                    "correct": ok,
+                    "error": error,
+                }
+            )
     n = len(verdicts)
     tokens = sum(o.new_tokens for o in completions)
     return {
@@ -117,8 +141,10 @@ def evaluate(
     suites: dict[str, list[EvalCase]],
     adapters: Iterable[str | None],
     progress: Any = None,
+    outputs: list[dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """`{label: {suite: scores}}` for the base (None) and each adapter; one generate call per suite and adapter."""
+    """`{label: {suite: scores}}` for the base (None) and each adapter; one generate call per suite and adapter.
+    `outputs`: where to append one record per case (see `score_cases`), labelled with model and suite."""
     results: dict[str, dict[str, Any]] = {}
     for adapter in adapters:
         label = adapter or BASE_LABEL
@@ -126,7 +152,10 @@ def evaluate(
         for suite, cases in suites.items():
             requests = [GenerationRequest(**{**vars(c.request), "adapter": adapter}) for c in cases]
             completions = backend.generate(requests)
-            results[label][suite] = score_cases(cases, completions)
+            records: list[dict[str, Any]] | None = None if outputs is None else []
+            results[label][suite] = score_cases(cases, completions, records)
+            if outputs is not None:
+                outputs.extend({"model": label, "suite": suite, **r} for r in records or [])
             if progress is not None:
                 progress(label, suite, results[label][suite])
     return results
