@@ -364,9 +364,11 @@ def test_general_questions_come_both_with_and_without_the_tool_that_answers_them
     assert any(
         r["messages"][-2]["content"].startswith("What is the capital") for r in rows if r["kind"] == "irrelevance"
     )
-    # off by default, and an irrelevance-only build (the bench's held-out suite) stays irrelevance only
+    # on by default, off at 0, and an irrelevance-only build (the bench's held-out suite) stays irrelevance only
     default = json.loads((built[TOOL_FILES[0]] / "manifest.json").read_text())
-    assert sum(default["general_call_rows"].values()) == 0
+    assert default["general_call_rows"]["train"] > 0
+    build_dataset(TOOL_FILES[0], tmp_path / "off", BuildConfig(n=60, seed=1, general_calls=0), command=["t"])
+    assert sum(json.loads((tmp_path / "off" / "manifest.json").read_text())["general_call_rows"].values()) == 0
     build_dataset(
         TOOL_FILES[0],
         tmp_path / "irr",

@@ -73,7 +73,7 @@ def bench_train_cmd(
     ] = None,
     general_calls: Annotated[
         float, typer.Option(help="Training data's --general-calls share, as in build-dataset.")
-    ] = 0.0,
+    ] = 0.15,
     dpo_steps: Annotated[
         int, typer.Option(help="Of --steps, the last N are DPO continuing the SFT adapter (0 = SFT only).")
     ] = 0,

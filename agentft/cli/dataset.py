@@ -27,7 +27,7 @@ def build_dataset_cmd(
             help="Example kinds and weights, e.g. single=1,parallel=1: single, multiple (the right tool among "
             "distractors), parallel (one tool called 2-4 times), parallel_multiple (several tools), irrelevance (no "
             "offered tool fits), followup (a plain answer once the tool result is in), guard (see --guard-tools) "
-            "[default: single=0.25,multiple=0.25,parallel=0.2,parallel_multiple=0.15,irrelevance=0.15]."
+            "[default: single=0.25,multiple=0.25,parallel=0.2,parallel_multiple=0.15,irrelevance=0.3]."
         ),
     ] = None,
     ood_tools: Annotated[float, typer.Option(help="Share of tools held out of training for test_ood.")] = 0.2,
@@ -45,10 +45,10 @@ def build_dataset_cmd(
         float,
         typer.Option(
             help="Share of single/multiple rows that ask a general-knowledge question (arithmetic, units, capitals) "
-            "with a tool that answers it, against the irrelevance rows that ask them with none. Raises BFCL accuracy "
-            "and lowers irrelevance; with irrelevance=0.3 in --mix it kept both best (bench/README.md)."
+            "with a tool that answers it, against the irrelevance rows that ask them with none: the model learns to "
+            "call a tool that fits rather than answer from memory. 0 turns it off (bench/README.md)."
         ),
-    ] = 0.0,
+    ] = 0.15,
     guard_tools: Annotated[
         Path | None,
         typer.Option(

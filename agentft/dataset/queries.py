@@ -125,7 +125,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-# Phrases per kind of parameter; {v} is the value, {l} the parameter in words, {u} a unit with a leading space.
+# Phrases per kind of parameter; {v} is the value (a number with its unit), {l} the parameter in words.
 _PHRASES: dict[str, list[str]] = {
     "location": ["in {v}", "for {v}", "near {v}", "around {v}"],
     "path": ["in {v}", "at {v}", "for the file {v}", "on {v}"],
@@ -142,7 +142,7 @@ _PHRASES: dict[str, list[str]] = {
     "year": ["in {v}", "for the year {v}", "for {v}"],
     "count": ["with the top {v}", "at most {v} of them", "limited to {v}", "with up to {v} results"],
     "timeout": ["and give it {v} seconds", "with a {v}-second timeout", "timing out after {v} seconds"],
-    "number": ["with a {l} of {v}{u}", "for a {l} of {v}{u}", "where the {l} is {v}{u}", "with {l} {v}{u}"],
+    "number": ["with a {l} of {v}", "for a {l} of {v}", "where the {l} is {v}", "with {l} {v}"],
     "enum": ["with {l} {v}", "using {v}", "as {v}", "with {l} set to {v}"],
     "list": ["for {v}", "with {l} {v}", "covering {v}"],
     "generic": ["with {l} {v}", "using {v} as the {l}", "where the {l} is {v}", "for {l} {v}"],
@@ -155,6 +155,37 @@ _ENUM_MEANINGS = {
     "ascending": "ascending order",
     "descending": "descending order",
 }
+
+
+# How people write a quantity: "6cm", "$200,000", "4%", "213 million" (BFCL's questions do; a model that never saw
+# these copies "6cm" into the JSON arguments, which then do not parse).
+_COMPACT_UNITS = {
+    "meters": "m", "metres": "m", "kilometers": "km", "kilometres": "km", "km": "km", "cm": "cm", "kg": "kg",
+    "kilograms": "kg", "grams": "g", "seconds": "s", "milliseconds": "ms", "ms": "ms", "hours": "h", "percent": "%",
+    "celsius": "°C", "fahrenheit": "°F", "kelvin": "K", "megabytes": "MB", "mb": "MB", "gb": "GB", "pounds": "lbs",
+    "lbs": "lbs", "feet": "ft", "inches": "in", "mph": "mph", "km/h": "km/h", "liters": "L", "litres": "L",
+}  # fmt: skip
+_CURRENCY_SIGNS = {"dollars": "$", "usd": "$", "euros": "€"}
+
+
+def number_forms(value: int | float) -> list[str]:
+    """The ways a number is written that a reader maps back to exactly this value."""
+    forms = [str(value)]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
+        forms.append(f"{value:,}")
+        if abs(value) >= 1_000_000 and value % 100_000 == 0:
+            forms.append(f"{value / 1_000_000:g} million")
+    return forms
+
+
+def _quantity(value: int | float, unit: str, rng: random.Random) -> str:
+    forms = number_forms(value)
+    number = rng.choice(forms[1:]) if forms[1:] and rng.random() < 0.6 else forms[0]
+    if unit in _CURRENCY_SIGNS and value >= 0 and rng.random() < 0.5:
+        return f"{_CURRENCY_SIGNS[unit]}{number}"
+    if unit in _COMPACT_UNITS and "million" not in number and rng.random() < 0.4:
+        return f"{number}{_COMPACT_UNITS[unit]}"
+    return f"{number} {unit}" if unit else number
 
 
 def _phrase_kind(tool: ToolSpec, name: str, value: Any) -> str:
@@ -212,8 +243,9 @@ def _arg_phrase(tool: ToolSpec, name: str, value: Any, rng: random.Random, kind:
     text = _text(value)
     if kind == "enum" and isinstance(value, str) and value.lower() in _ENUM_MEANINGS and rng.random() < 0.5:
         return f"in {_ENUM_MEANINGS[value.lower()]}"
-    unit = _unit(tool, name)
-    return rng.choice(_PHRASES[kind]).format(v=text, l=label, u=f" {unit}" if unit else "")
+    if kind == "number":
+        text = _quantity(value, _unit(tool, name), rng)
+    return rng.choice(_PHRASES[kind]).format(v=text, l=label)
 
 
 def _is_code(tool: ToolSpec, name: str, value: Any) -> bool:
@@ -234,8 +266,34 @@ _LEADS = [
     "I'd like to {task}",
     "Help me {task}",
     "I want to {task}",
+    "How would I {task}",
+    "Is there a way to {task}",
+    "I'm trying to {task}",
 ]
-_QUESTION_LEADS = ("Can you", "Could you")
+_QUESTION_LEADS = ("Can you", "Could you", "How would", "Is there")
+# What people say around a request that no parameter carries: with these on calls and irrelevance rows alike, a
+# request's extra words stop being a sign that no tool fits (trained without them, a model refuses BFCL's wordier
+# questions: "Find me the closest nature park that allows camping and has scenic views in Boston, MA.").
+_OPENERS = [
+    "Quick question. ",
+    "Hi! ",
+    "This is for a report I'm writing. ",
+    "I'm helping a friend with this. ",
+    "For a school project: ",
+    "My manager asked me about this. ",
+]
+_CLOSERS = [" Thanks!", " Thank you.", " Thanks in advance.", " I'd appreciate it."]
+
+
+def _framed(query: str, rng: random.Random, calls: list[ToolCall], tools: list[ToolSpec]) -> str:
+    """Sometimes an opener and a closer around the request; no closer after code (it would read as more code)."""
+    if rng.random() < 0.2:
+        query = rng.choice(_OPENERS) + query
+    by_name = {t.name: t for t in tools}
+    coded = any(_is_code(by_name[c.name], k, v) for c in calls if c.name in by_name for k, v in c.arguments.items())
+    if rng.random() < 0.15 and not coded:
+        query += rng.choice(_CLOSERS)
+    return query
 
 
 def _end(sentence: str) -> str:
@@ -273,11 +331,15 @@ def _capital(text: str) -> str:
 
 
 def single_query(tool: ToolSpec, call: ToolCall, rng: random.Random) -> str:
-    return _request(tool, call, rng)
+    return _framed(_request(tool, call, rng), rng, [call], [tool])
 
 
 def repeated_query(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
     """BFCL's *parallel*: one function, several argument sets, asked for in one breath."""
+    return _framed(_repeated(tool, calls, rng), rng, calls, [tool])
+
+
+def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
     keys = list(dict.fromkeys(k for c in calls for k in c.arguments))
     varying = [k for k in keys if len({render_value(c.arguments.get(k)) for c in calls}) > 1]
     shared = {k: calls[0].arguments[k] for k in keys if k not in varying and k in calls[0].arguments}
@@ -293,8 +355,8 @@ def repeated_query(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) ->
         if kind in ("location", "path", "person", "query", "date", "year", "url", "email") and rng.random() < 0.6:
             each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label, u="")
         else:
-            unit = _unit(tool, key)
-            values = [f"{v} {unit}" if unit else v for v in values]
+            if kind == "number":
+                values = [_quantity(c.arguments[key], _unit(tool, key), rng) for c in calls]
             each = rng.choice(
                 [
                     f"for each {label}: {_join(values, rng)}",
@@ -320,12 +382,14 @@ def repeated_query(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) ->
 
 def multi_query(pairs: list[tuple[ToolSpec, list[ToolCall]]], rng: random.Random) -> str:
     """BFCL's *parallel_multiple*: several functions (each maybe more than once) in one request."""
-    parts = [_request(t, cs[0], rng) if len(cs) == 1 else repeated_query(t, cs, rng) for t, cs in pairs]
+    parts = [_request(t, cs[0], rng) if len(cs) == 1 else _repeated(t, cs, rng) for t, cs in pairs]
     text = rng.choice(["", "A few things. ", "Two things: " if len(parts) == 2 else "Several things: "]) + parts[0]
     for part in parts[1:]:
         joiner = rng.choice([" Also, ", " Then ", " And ", " After that, ", " On top of that, "])
         text += joiner + (part if part.startswith(("I ", "I'")) else part[0].lower() + part[1:])
-    return text
+    if text.startswith(("A few", "Two", "Several")):
+        return text
+    return _framed(text, rng, [c for _, cs in pairs for c in cs], [t for t, _ in pairs])
 
 
 def no_tool_answer(tool: ToolSpec) -> str:
@@ -344,7 +408,14 @@ def states_all_values(query: str, calls: list[ToolCall]) -> bool:
         elif isinstance(value, list):
             for v in value:
                 yield from scalars(v)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield [form.lower() for form in number_forms(value)]
         else:
-            yield render_value(value).strip('"').lower()
+            yield [render_value(value).strip('"').lower()]
 
-    return all(s in lowered for call in calls for v in call.arguments.values() for s in scalars(v))
+    return all(
+        any(form in lowered for form in forms)
+        for call in calls
+        for v in call.arguments.values()
+        for forms in scalars(v)
+    )

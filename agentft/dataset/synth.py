@@ -248,7 +248,17 @@ class ArgumentSynthesizer:
         multiple = schema.get("multipleOf")
         if multiple:
             return int(self._multiple(name, lo, hi, multiple))
-        return self.rng.randint(int(lo), int(hi))
+        return self._whole(lo, hi)
+
+    def _whole(self, lo: float, hi: float) -> int:
+        """A whole number in range; wide ranges give round ones mostly, as people write them ("$200,000")."""
+        lo, hi = math.ceil(lo), math.floor(hi)
+        value = self.rng.randint(lo, hi)
+        if hi - lo >= 10_000 and self.rng.random() < 0.7:
+            step = 10 ** (len(str(abs(value))) - 2)  # keep two significant digits
+            rounded = round(value / step) * step
+            value = rounded if lo <= rounded <= hi else value
+        return value
 
     def _multiple(self, name: str, lo: float, hi: float, multiple: float) -> float:
         k_lo, k_hi = math.ceil(lo / multiple), math.floor(hi / multiple)
@@ -262,6 +272,8 @@ class ArgumentSynthesizer:
         if multiple:
             decimals = max(0, -math.floor(math.log10(multiple))) if multiple < 1 else 0
             return round(self._multiple(name, lo, hi, multiple), decimals + 2)
+        if hi - lo >= 2 and self.rng.random() < 0.5:  # people mostly ask with whole numbers: "a radius of 5"
+            return self._whole(lo, hi)
         value = round(self.rng.uniform(lo, hi), 2)
         return min(max(value, lo), hi)
 

@@ -273,6 +273,7 @@ NUMBER_HINTS: list[tuple[re.Pattern[str], tuple[int, int]]] = _hints(
         (r"top_?k|limit|max_?results|count|num|size|n_|k\b", (1, 50)),
         (r"page", (1, 20)),
         (r"temperature|prob|threshold|score|weight|ratio", (0, 1)),
+        (r"amount|price|cost|revenue|salary|loan|principal|budget|income|investment|population", (1000, 2_000_000)),
     ]
 )
 
