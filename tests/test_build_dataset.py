@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -389,3 +390,64 @@ def test_committed_sample_datasets_rebuild_byte_identical(sample, tmp_path):
     data = sorted(f for f in manifest["files"] if f.endswith(".jsonl"))
     digests = {f: rebuilt["files"][f]["sha256"] for f in data}
     assert data and digests == {f: manifest["files"][f]["sha256"] for f in data}
+
+
+QUANTITY_TOOLS = [
+    {
+        "name": "calculate_circumference",
+        "description": "Calculate the circumference of a circle.",
+        "parameters": {
+            "type": "object",
+            "properties": {"radius": {"type": "number", "description": "The radius of the circle in cm."}},
+            "required": ["radius"],
+        },
+    },
+    {
+        "name": "mortgage_payment",
+        "description": "Calculate the monthly payment of a loan.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "principal": {"type": "integer", "description": "The amount borrowed in dollars."},
+                "years": {"type": "integer", "description": "The loan term in years."},
+            },
+            "required": ["principal", "years"],
+        },
+    },
+    {
+        "name": "get_weather",
+        "description": "Get the current weather for a city.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "value", "stated"),
+    [
+        ("Borrow $200,000 for 30 years.", 200000, True),
+        ("A population of 1.2 million people.", 1200000, True),
+        ("A population of 1200000 people.", 1200000, True),
+        ("A population of 12 million people.", 1200000, False),
+        ("A radius of 6cm.", 6, True),
+        ("A radius of 7cm.", 6, False),
+    ],
+)
+def test_numbers_count_as_stated_in_the_forms_people_write(query, value, stated):
+    assert states_all_values(query, [ToolCall(name="f", arguments={"x": value})]) is stated
+
+
+def test_queries_write_quantities_naturally_and_frame_calls_and_refusals_alike(tmp_path, write_json):
+    out = tmp_path / "q"
+    mix = {"single": 0.5, "parallel": 0.2, "irrelevance": 0.3}
+    config = BuildConfig(n=400, seed=0, mix=mix, ood_tools=0, general_calls=0)  # general rows state some in words
+    build_dataset(write_json(QUANTITY_TOOLS), out, config, command=["t"])
+    rows = read_jsonl(out / "train.jsonl")
+    for row in rows:
+        if row["kind"] in ("single", "parallel"):  # every value is in the query, however it is written
+            assert states_all_values(row["messages"][-2]["content"], _calls(row["messages"][-1])), row
+    queries = " ".join(r["messages"][-2]["content"] for r in rows)
+    assert re.search(r"\b\d+cm\b", queries) and re.search(r"\$\d{1,3}(,\d{3})+", queries)
+    openers = ("Quick question. ", "Hi! ", "For a school project: ")
+    for kinds in ({"single", "parallel"}, {"irrelevance"}):  # extra words must not be a sign that no tool fits
+        assert any(r["messages"][-2]["content"].startswith(openers) for r in rows if r["kind"] in kinds)
