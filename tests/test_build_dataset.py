@@ -408,10 +408,10 @@ QUANTITY_TOOLS = [
         "parameters": {
             "type": "object",
             "properties": {
-                "principal": {"type": "integer", "description": "The amount borrowed in dollars."},
+                "loan_amount": {"type": "integer", "description": "The amount borrowed in dollars."},
                 "years": {"type": "integer", "description": "The loan term in years."},
             },
-            "required": ["principal", "years"],
+            "required": ["loan_amount", "years"],
         },
     },
     {

@@ -270,10 +270,11 @@ NUMBER_HINTS: list[tuple[re.Pattern[str], tuple[int, int]]] = _hints(
         (r"percent|pct", (0, 100)),
         (r"timeout|seconds|duration|ttl", (1, 300)),
         (r"line", (1, 500)),
+        # before the count names: "loan_amount" has an "n_" in it
+        (r"amount|price|cost|revenue|salary|principal|budget|income|investment|population", (1000, 2_000_000)),
         (r"top_?k|limit|max_?results|count|num|size|n_|k\b", (1, 50)),
         (r"page", (1, 20)),
         (r"temperature|prob|threshold|score|weight|ratio", (0, 1)),
-        (r"amount|price|cost|revenue|salary|loan|principal|budget|income|investment|population", (1000, 2_000_000)),
     ]
 )
 
