@@ -353,7 +353,7 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
         label = _label(tool, key)
         kind = _phrase_kind(tool, key, calls[0].arguments[key])
         if kind in ("location", "path", "person", "query", "date", "year", "url", "email") and rng.random() < 0.6:
-            each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label, u="")
+            each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label)
         else:
             if kind == "number":
                 values = [_quantity(c.arguments[key], _unit(tool, key), rng) for c in calls]
