@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from agentft.core.calls import ToolCall
 from agentft.core.tools import ToolSpec
-from agentft.dataset.values import hint_for
+from agentft.dataset.values import WEAK_POOLS, concept_for, hint_for
 
 
 class Paraphraser(Protocol):
@@ -145,6 +145,7 @@ _PHRASES: dict[str, list[str]] = {
     "number": ["with a {l} of {v}", "for a {l} of {v}", "where the {l} is {v}", "with {l} {v}"],
     "enum": ["with {l} {v}", "using {v}", "as {v}", "with {l} set to {v}"],
     "list": ["for {v}", "with {l} {v}", "covering {v}"],
+    "thing": ["for {v}", "for the {l} {v}", "where the {l} is {v}", "with {v} as the {l}", "of {v}"],
     "generic": ["with {l} {v}", "using {v} as the {l}", "where the {l} is {v}", "for {l} {v}"],
 }
 _BOOL_TRUE = ["with {l} on", "with {l} enabled", "turning {l} on", "with {l}"]
@@ -213,8 +214,11 @@ def _phrase_kind(tool: ToolSpec, name: str, value: Any) -> str:
         return "start"
     if re.search(r"(^|_)(end|to|until|till)(_|$)", lowered) and pool in ("date", "date-time", "time"):
         return "end"
+    if pool in WEAK_POOLS and concept_for(name, desc if isinstance(desc, str) else ""):
+        return "thing"
     return {
         "city": "location",
+        "location": "location",
         "country": "location",
         "state": "location",
         "address": "location",
@@ -352,8 +356,14 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
         shared_text = _join([_arg_phrase(tool, k, v, rng) for k, v in shared.items()], rng)
         label = _label(tool, key)
         kind = _phrase_kind(tool, key, calls[0].arguments[key])
-        if kind in ("location", "path", "person", "query", "date", "year", "url", "email") and rng.random() < 0.6:
-            each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label)
+        natural = ("location", "path", "person", "query", "date", "year", "url", "email", "thing", "number")
+        if kind in natural and rng.random() < 0.6:  # "in Boston and Seattle", "with a radius of 5, 10 and 15 cm"
+            if kind == "number":
+                numbers = [_quantity(c.arguments[key], "", rng) for c in calls]
+                unit = _unit(tool, key)
+                each = rng.choice(_PHRASES[kind]).format(v=_join(numbers, rng) + (f" {unit}" if unit else ""), l=label)
+            else:
+                each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label)
         else:
             if kind == "number":
                 values = [_quantity(c.arguments[key], _unit(tool, key), rng) for c in calls]
@@ -366,6 +376,13 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
                 ]
             )
         body = f"{lead} {each}" + (f", {shared_text}" if shared_text else "")
+        return _end(body)
+    if varying and not coded and rng.random() < 0.5:  # "for Apple in 2019 and for Google in 2020", shared once
+        per_call = [
+            _join([_arg_phrase(tool, k, c.arguments[k], rng) for k in varying if k in c.arguments]) for c in calls
+        ]
+        shared_text = _join([_arg_phrase(tool, k, v, rng) for k, v in shared.items()], rng)
+        body = f"{lead} {_join(per_call, rng)}" + (f", {shared_text}" if shared_text else "")
         return _end(body)
     ordinals = ["first", "second", "third", "fourth"]
     parts = []

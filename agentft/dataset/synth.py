@@ -17,7 +17,17 @@ from agentft.core.calls import ToolCall
 from agentft.core.errors import AgentftError, json_path
 from agentft.core.tools import ToolSpec
 from agentft.core.validation import validate_call
-from agentft.dataset.values import PROGRAMMING_LANGUAGES, Regex, hint_for, number_range, pools
+from agentft.dataset.values import (
+    CONCEPT_VALUES,
+    PROGRAMMING_LANGUAGES,
+    WEAK_POOLS,
+    Regex,
+    concept_for,
+    description_examples,
+    hint_for,
+    number_range,
+    pools,
+)
 
 MAX_ATTEMPTS = 25
 MAX_DEPTH = 8
@@ -204,12 +214,18 @@ class ArgumentSynthesizer:
         return text
 
     def _hinted_string(self, name: str, description: str = "") -> str:
+        description = description if isinstance(description, str) else ""
         lowered = name.lower()
         if "lang" in lowered and ("code" in lowered or "program" in lowered):
             return self.rng.choice(PROGRAMMING_LANGUAGES)
-        pool = hint_for(name, description if isinstance(description, str) else "")
+        examples = description_examples(description)
+        if examples and self.rng.random() < 0.5:  # the description's own examples, half the time
+            return self.rng.choice(examples)
+        pool = hint_for(name, description)
         if pool == "language" and "program" in f"{lowered} {description}".lower():
             return self.rng.choice(PROGRAMMING_LANGUAGES)
+        if pool in WEAK_POOLS and (concept := concept_for(name, description)):
+            return self.rng.choice(CONCEPT_VALUES[concept])
         return self.rng.choice(self.pools[pool or "word"])
 
     def _bounds(self, name: str, schema: dict[str, Any], integer: bool) -> tuple[float, float]:

@@ -98,8 +98,15 @@ def pools() -> dict[str, list[str]]:
     def code_path() -> str:
         return f"{rng.choice(_DIRS)}/{rng.choice(_CODE_WORDS)}.{rng.choice(_EXTS)}"
 
+    def city() -> str:
+        return rng.choice(REAL_CITIES) if rng.random() < 0.7 else fake.city()
+
+    def location() -> str:  # "Boston, MA" as most place parameters are written, or a bare city
+        return rng.choice(US_CITIES) if rng.random() < 0.5 else city()
+
     return {
-        "city": draw(fake.city),
+        "city": draw(city),
+        "location": draw(location),
         "country": draw(fake.country),
         "state": draw(fake.state),
         "address": draw(fake.street_address),
@@ -132,10 +139,207 @@ def pools() -> dict[str, list[str]]:
         "tag": draw(lambda: fake.word().lower()),
         "function": draw(lambda: f"{fake.word()}_{rng.choice(_CODE_WORDS)}"),
         "branch": draw(lambda: rng.choice(["main", "develop", "feature/", "fix/"]) + fake.word()),
+        "identifier": draw(
+            lambda: rng.choice(
+                [
+                    str(rng.randint(1000, 999_999)),
+                    f"{fake.word()[:3]}-{rng.randint(100, 99_999)}",
+                    "".join(rng.choices(string.ascii_uppercase + string.digits, k=rng.choice([6, 8]))),
+                ]
+            )
+        ),
+        "uuid": draw(lambda: str(fake.uuid4())),
+        "version": draw(lambda: f"{rng.randint(0, 5)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"),
+        "secret": draw(lambda: rng.choice(["tok_", "sk-", "key_", ""]) + fake.sha1()[: rng.choice([16, 24, 32])]),
+        "password": draw(lambda: fake.password(length=12)),
+        "hash": draw(fake.sha1),
         "code": list(CODE_SNIPPETS),
         "command": list(SHELL_COMMANDS),
         "sql": list(SQL_QUERIES),
     }
+
+
+# Places people ask about: BFCL-style questions name real cities ("Boston, MA"), Faker's are made up.
+REAL_CITIES = (
+    "London", "Paris", "Tokyo", "New York", "Berlin", "Madrid", "Rome", "Sydney", "Toronto", "Mumbai", "Cairo",
+    "Lisbon", "Seoul", "Chicago", "Mexico City", "Istanbul", "Singapore", "Nairobi", "Buenos Aires", "Amsterdam",
+    "Vienna", "Dublin", "Bangkok", "Cape Town", "Vancouver", "Stockholm", "Prague", "Lima", "Osaka", "Hanoi",
+)  # fmt: skip
+US_CITIES = (
+    "Boston, MA", "Seattle, WA", "Austin, TX", "Denver, CO", "Miami, FL", "Portland, OR", "Atlanta, GA",
+    "Phoenix, AZ", "San Diego, CA", "Nashville, TN", "Chicago, IL", "Dallas, TX", "Detroit, MI", "Orlando, FL",
+    "Philadelphia, PA", "Pittsburgh, PA", "Sacramento, CA", "New York, NY", "Columbus, OH", "Charlotte, NC",
+)  # fmt: skip
+
+# Values for the things tool parameters commonly name ("instrument", "team_name", "genre"): a request for the rental
+# price of the instrument "leave" teaches a model to copy noise; one for a cello reads like the questions users ask.
+CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
+    "instrument": ("violin", "cello", "piano", "acoustic guitar", "flute", "saxophone", "trumpet", "drum kit"),
+    "team": ("Chicago Bulls", "Real Madrid", "New England Patriots", "Toronto Maple Leafs", "Arsenal"),
+    "league": ("NBA", "NFL", "Premier League", "La Liga", "MLB", "NHL", "Serie A"),
+    "sport": ("basketball", "soccer", "tennis", "baseball", "cricket", "ice hockey", "golf"),
+    "season": ("2021-2022", "2023", "winter", "summer", "2019-2020", "spring"),
+    "tournament": ("Wimbledon", "the World Cup", "the US Open", "the Champions League", "the Masters"),
+    "game": ("chess", "Minecraft", "Tetris", "poker", "Fortnite", "The Legend of Zelda", "Monopoly"),
+    "movie": ("Inception", "The Matrix", "Casablanca", "Spirited Away", "Jurassic Park", "Interstellar"),
+    "film": ("Inception", "The Matrix", "Casablanca", "Spirited Away", "Jurassic Park", "Interstellar"),
+    "book": ("Pride and Prejudice", "1984", "Moby-Dick", "The Hobbit", "Dune", "Beloved"),
+    "song": ("Bohemian Rhapsody", "Yesterday", "Hotel California", "Imagine", "Billie Jean", "Respect"),
+    "album": ("Abbey Road", "Thriller", "Rumours", "Kind of Blue", "Back in Black", "1989"),
+    "artist": ("Taylor Swift", "The Beatles", "Vincent van Gogh", "Adele", "Claude Monet", "Miles Davis"),
+    "band": ("The Beatles", "Radiohead", "Queen", "Coldplay", "Nirvana", "ABBA"),
+    "genre": ("jazz", "rock", "hip hop", "classical", "science fiction", "comedy", "thriller"),
+    "cuisine": ("Italian", "Mexican", "Japanese", "Thai", "Indian", "French", "vegan"),
+    "dish": ("lasagna", "pad thai", "chicken curry", "caesar salad", "ramen", "tacos"),
+    "recipe": ("banana bread", "lasagna", "chicken curry", "pancakes", "tomato soup", "guacamole"),
+    "ingredient": ("tomatoes", "chicken breast", "garlic", "basil", "rice", "eggs", "olive oil"),
+    "food": ("apple", "salmon", "brown rice", "spinach", "almonds", "cheddar cheese"),
+    "restaurant": ("Joe's Pizza", "Nobu", "The Golden Dragon", "Blue Hill", "Chez Panisse"),
+    "hotel": ("Hilton Garden Inn", "The Ritz", "Marriott Downtown", "Holiday Inn Express", "Four Seasons"),
+    "airline": ("Delta", "United Airlines", "Lufthansa", "Emirates", "Air France", "Qantas"),
+    "airport": ("JFK", "LAX", "LHR", "CDG", "SFO", "ORD", "HND"),
+    "species": ("gray wolf", "bald eagle", "African elephant", "monarch butterfly", "blue whale", "red fox"),
+    "animal": ("dog", "cat", "horse", "dolphin", "owl", "tiger"),
+    "plant": ("sunflower", "oak", "basil", "tomato", "fern", "cactus"),
+    "element": ("oxygen", "carbon", "iron", "gold", "helium", "sodium"),
+    "substance": ("water", "ethanol", "sodium chloride", "glucose", "carbon dioxide", "ammonia"),
+    "compound": ("water", "ethanol", "sodium chloride", "glucose", "carbon dioxide", "methane"),
+    "material": ("steel", "cotton", "aluminum", "wood", "glass", "leather"),
+    "planet": ("Mars", "Jupiter", "Venus", "Saturn", "Mercury", "Neptune"),
+    "disease": ("diabetes", "influenza", "asthma", "malaria", "hypertension", "measles"),
+    "drug": ("ibuprofen", "aspirin", "amoxicillin", "metformin", "insulin", "paracetamol"),
+    "medication": ("ibuprofen", "aspirin", "amoxicillin", "metformin", "insulin", "paracetamol"),
+    "symptom": ("fever", "headache", "cough", "fatigue", "nausea", "sore throat"),
+    "gene": ("BRCA1", "TP53", "APOE", "CFTR", "EGFR", "HBB"),
+    "museum": ("the Louvre", "the British Museum", "the Metropolitan Museum of Art", "the Prado", "MoMA"),
+    "sculpture": ("The Thinker", "David", "Venus de Milo", "The Kiss", "Cloud Gate"),
+    "painting": ("Mona Lisa", "The Starry Night", "The Scream", "Girl with a Pearl Earring", "Guernica"),
+    "monument": ("the Eiffel Tower", "the Colosseum", "the Statue of Liberty", "Machu Picchu", "the Taj Mahal"),
+    "landmark": ("the Eiffel Tower", "the Colosseum", "the Golden Gate Bridge", "Big Ben", "the Taj Mahal"),
+    "university": ("MIT", "Stanford University", "University of Oxford", "Harvard University", "ETH Zurich"),
+    "school": ("MIT", "Stanford University", "Lincoln High School", "University of Oxford", "Harvard University"),
+    "course": ("Linear Algebra", "Introduction to Psychology", "Organic Chemistry", "Data Structures"),
+    "product": ("wireless headphones", "iPhone 15", "coffee maker", "running shoes", "laptop stand", "desk lamp"),
+    "item": ("wireless headphones", "coffee maker", "running shoes", "backpack", "desk lamp", "water bottle"),
+    "brand": ("Nike", "Apple", "Samsung", "Toyota", "Sony", "Adidas"),
+    "car": ("Toyota Camry", "Honda Civic", "Tesla Model 3", "Ford F-150", "BMW X5"),
+    "vehicle": ("Toyota Camry", "Honda Civic", "Tesla Model 3", "Ford F-150", "BMW X5"),
+    "device": ("iPhone", "Pixel 8", "MacBook Pro", "thermostat", "smart TV", "router"),
+    "stock": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"),
+    "ticker": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"),
+    "symbol": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"),
+    "event": ("Coachella", "the Olympic Games", "a jazz night", "Hamilton", "Comic-Con", "a charity gala"),
+    "theater": ("AMC Empire 25", "Regal Union Square", "the Globe Theatre", "Alamo Drafthouse"),
+    "venue": ("Madison Square Garden", "Wembley Stadium", "the Hollywood Bowl", "Red Rocks Amphitheatre"),
+    "publisher": ("Penguin Random House", "HarperCollins", "Nintendo", "Electronic Arts", "O'Reilly Media"),
+    "project": ("website-redesign", "mobile-app", "data-pipeline", "billing-service", "Apollo"),
+    "database": ("customers", "inventory", "analytics", "postgres", "orders"),
+    "table": ("users", "orders", "products", "transactions", "employees"),
+    "period": ("the Renaissance", "the 19th century", "the Bronze Age", "the Baroque period", "the 1960s"),
+    "era": ("the Renaissance", "the Victorian era", "the Bronze Age", "the Baroque period", "the Jazz Age"),
+    "unit": ("kPa", "meters", "kilograms", "celsius", "miles", "liters"),
+    "variable": ("x", "y", "t", "n", "velocity", "mass"),
+    "equation": ("3x + 2 = 11", "x^2 - 4 = 0", "2y - 7 = 5", "y = mx + b", "E = mc^2"),
+    "function": ("x^2", "3x^2 + 2x - 1", "sin(x)", "e^x", "2x + 5", "ln(x)"),
+    "formula": ("C6H12O6", "H2O", "NaCl", "CO2", "CH4", "C2H5OH"),
+    "shape": ("circle", "triangle", "square", "rectangle", "hexagon", "oval"),
+    "size": ("small", "medium", "large", "XL", "10", "42"),
+    "occasion": ("birthday", "wedding", "anniversary", "graduation", "dinner party"),
+    "holiday": ("Christmas", "Thanksgiving", "Diwali", "Lunar New Year", "Easter", "Hanukkah"),
+    "religion": ("Buddhism", "Christianity", "Islam", "Hinduism", "Judaism"),
+    "empire": ("the Roman Empire", "the Ottoman Empire", "the Mongol Empire", "the Byzantine Empire"),
+    "battle": ("the Battle of Waterloo", "the Battle of Hastings", "the Battle of Gettysburg", "Stalingrad"),
+    "war": ("World War II", "the Civil War", "the Hundred Years' War", "the Cold War"),
+    "mountain": ("Mount Everest", "Kilimanjaro", "Mont Blanc", "Denali", "K2"),
+    "river": ("the Nile", "the Amazon", "the Danube", "the Mississippi", "the Thames"),
+    "park": ("Yellowstone", "Yosemite", "Banff National Park", "Central Park", "Zion National Park"),
+    "player": ("LeBron James", "Serena Williams", "Lionel Messi", "Tom Brady", "Magnus Carlsen"),
+    "character": ("Sherlock Holmes", "Harry Potter", "Hamlet", "Elizabeth Bennet", "Darth Vader"),
+    "show": ("Breaking Bad", "The Office", "Friends", "Stranger Things", "The Crown"),
+    "channel": ("CNN", "BBC One", "Discovery", "HBO", "ESPN"),
+    "os": ("Ubuntu 22.04", "Windows 11", "macOS Sonoma", "Debian 12", "Android 14"),
+    "browser": ("Chrome", "Firefox", "Safari", "Edge"),
+    "platform": ("Linux", "Windows", "macOS", "iOS", "Android"),
+    "package": ("numpy", "requests", "react", "lodash", "pandas", "express"),
+    "library": ("numpy", "requests", "react", "lodash", "pandas", "express"),
+    "model": ("gpt-4o", "llama-3-8b", "resnet50", "bert-base-uncased", "Model S", "iPhone 15 Pro"),
+    "metric": ("accuracy", "revenue", "latency", "CPU usage", "conversion rate", "F1 score"),
+    "service": ("billing-api", "auth-service", "payments", "search", "notification-service"),
+    "application": ("checkout-web", "mobile-banking", "inventory-app", "crm", "analytics-dashboard"),
+    "app": ("Slack", "Spotify", "checkout-web", "mobile-banking", "Instagram"),
+    "dataset": ("iris", "MNIST", "titanic", "sales_2023", "customer_churn"),
+    "environment": ("production", "staging", "development", "test"),
+    "region": ("us-east-1", "eu-west-1", "Europe", "Asia Pacific", "North America"),
+    "status": ("active", "pending", "closed", "shipped", "completed"),
+    "mode": ("driving", "walking", "transit", "dark", "offline"),
+    "style": ("formal", "casual", "bullet points", "impressionist", "minimalist"),
+    "tone": ("formal", "friendly", "neutral", "persuasive", "humorous"),
+    "format": ("json", "csv", "pdf", "markdown", "html"),
+}  # fmt: skip
+_CONCEPT_ALIASES = {
+    "films": "film", "movies": "movie", "songs": "song", "teams": "team", "track": "song", "singer": "artist",
+    "musician": "artist", "painter": "artist", "author": "artist", "medicine": "medication", "city": "",
+    "opponent": "team", "club": "team", "meal": "dish", "cinema": "theater", "theatre": "theater", "stadium": "venue",
+    "organism": "species", "chemical": "substance", "molecule": "compound", "company_symbol": "ticker",
+}  # fmt: skip
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _concept(word: str) -> str | None:
+    word = _CONCEPT_ALIASES.get(word, word)
+    if not word:
+        return None
+    word = _CONCEPT_ALIASES.get(_singular(word), _singular(word)) if word not in CONCEPT_VALUES else word
+    return word if word in CONCEPT_VALUES else None
+
+
+# Pools a name hints at only loosely ("topic", "label", "note"): the thing the parameter names fits better, if known.
+WEAK_POOLS = (None, "tag", "query", "title", "sentence")
+
+
+def concept_for(name: str, description: str = "") -> str | None:
+    """The thing a string parameter names ("team_name" -> team), else, for a name that hints at nothing ("q"), the
+    first thing its description names."""
+    for word in reversed([w.lower() for w in _WORDS.findall(name)]):  # the head noun is last: "home_team"
+        if word not in ("name", "id", "type", "title") and (concept := _concept(word)):
+            return concept
+    if description and hint_for(name) is None:
+        first = re.split(r"(?<=[.;])\s", description)[0]
+        for word in re.findall(r"[a-z]+", first.lower()):
+            if concept := _concept(word):
+                return concept
+    return None
+
+
+_EXAMPLE = re.compile(r"(?:\be\.g\.|\bfor example|\bsuch as|\bfor instance|\bi\.e\.)[,:]?\s*(.+)", re.I)
+_QUOTED = re.compile(r"'([^']{1,60})'|\"([^\"]{1,60})\"")
+
+
+def description_examples(description: str) -> list[str]:
+    """The example values a parameter's description gives ("The city and state, e.g. 'Boston, MA'"): the surest
+    sign of what the parameter holds and how it is written."""
+    match = _EXAMPLE.search(description or "")
+    if not match:
+        return []
+    text = match.group(1)
+    quoted = [a or b for a, b in _QUOTED.findall(text)]
+    if quoted:
+        return [q.strip() for q in quoted if q.strip()]
+    if re.match(r"(a|an|your|the user|the name)\b", text, re.I):  # "such as an artist's name": a kind, not a value
+        return []
+    text = re.split(r"[)\]]|\.(?:\s|$)", text)[0]
+    parts = [p.strip(" .") for p in re.split(r",\s*(?:or\s+|and\s+)?|\s+or\s+", text)]
+    if all(re.fullmatch(r"-?\d+(\.\d+)?", p) for p in parts):  # "34.05, -118.24" is one value, not two
+        parts = [text.strip(" .")]
+    return [p for p in parts if p and len(p) <= 40 and len(p.split()) <= 5]
 
 
 # Real code for parameters that take code: a `code` argument of "least" teaches nothing about code tools.
@@ -197,7 +401,14 @@ NAME_HINTS: list[tuple[re.Pattern[str], str]] = _hints(
         (r"domain|host", "domain"),
         (r"\bip\b|ip_?addr", "ipv4"),
         (r"phone|mobile", "phone"),
+        (r"uuid|guid", "uuid"),
+        (r"(^|_)(id|ids|identifier)$|^id_|_id_", "identifier"),
+        (r"password|passwd|passphrase", "password"),
+        (r"token|api_?key|secret|credential", "secret"),
+        (r"(^|_)hash$|checksum|digest", "hash"),
+        (r"version", "version"),
         (r"city|town", "city"),
+        (r"^(location|loc|place|destination|origin)$|_location$", "location"),
         (r"country", "country"),
         (r"\bstate\b|province|region", "state"),
         (r"address|street", "address"),
@@ -235,7 +446,9 @@ DESCRIPTION_HINTS: list[tuple[re.Pattern[str], str]] = _hints(
         (r"\bsql\b", "sql"),
         (r"e-?mail address", "email"),
         (r"\burl\b|\bweb ?page\b|\blink\b", "url"),
+        (r"city and state|city, state", "location"),
         (r"\bcity\b", "city"),
+        (r"\buuid\b", "uuid"),
         (r"\bcountry\b", "country"),
         (r"\bstate\b", "state"),
         (r"\bfile ?path\b|\bpath to\b|\bfile name\b|\bdirectory\b", "path"),
@@ -250,6 +463,7 @@ DESCRIPTION_HINTS: list[tuple[re.Pattern[str], str]] = _hints(
 
 def hint_for(name: str, description: str = "") -> str | None:
     """The value pool a parameter's name (first) or description suggests."""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)  # customDashboardId -> custom_Dashboard_Id
     for pattern, pool in NAME_HINTS:
         if pattern.search(name):
             return pool
