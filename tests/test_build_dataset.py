@@ -11,6 +11,7 @@ from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_data
 from agentft.dataset.general import GENERAL_TOOLS
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.dataset.queries import states_all_values
+from agentft.dataset.values import CONCEPT_VALUES, concept_for, description_examples, hint_for
 from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
 TOOL_FILES = [
@@ -451,3 +452,65 @@ def test_queries_write_quantities_naturally_and_frame_calls_and_refusals_alike(t
     openers = ("Quick question. ", "Hi! ", "For a school project: ")
     for kinds in ({"single", "parallel"}, {"irrelevance"}):  # extra words must not be a sign that no tool fits
         assert any(r["messages"][-2]["content"].startswith(openers) for r in rows if r["kind"] in kinds)
+
+
+@pytest.mark.parametrize(
+    ("description", "examples"),
+    [
+        ("The city and state, e.g. 'Boston, MA' or 'Paris'.", ["Boston, MA", "Paris"]),
+        ("The season of interest, e.g. 2020-2021 NBA season.", ["2020-2021 NBA season"]),
+        ("The shape of the cell, e.g. round, oval.", ["round", "oval"]),
+        ("Where you are (e.g., 34.052235, -118.243683).", ["34.052235, -118.243683"]),
+        ("The title of the event, such as an artist's name or a play title.", []),
+        ("The name of the team.", []),
+    ],
+)
+def test_a_descriptions_own_examples_are_found(description, examples):
+    assert description_examples(description) == examples
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "concept"),
+    [
+        ("team_name", "", "team"),
+        ("home_team", "", "team"),
+        ("songs", "", "song"),
+        ("q", "The musical instrument to price.", "instrument"),
+        ("description", "A description of the project.", None),  # the name hints at text: not a project's name
+        ("name", "", None),
+    ],
+)
+def test_string_parameters_get_values_of_the_thing_they_name(name, description, concept):
+    assert concept_for(name, description) == concept
+
+
+@pytest.mark.parametrize(
+    ("name", "pool"),
+    [("user_id", "identifier"), ("customDashboardId", "identifier"), ("valid", None), ("userName", "username"),
+     ("api_key", "secret"), ("location", "location"), ("project_uuid", "uuid")],
+)  # fmt: skip
+def test_name_hints_for_identifiers_and_places(name, pool):
+    assert hint_for(name) == pool
+
+
+def test_synthesized_strings_fit_the_parameter(tmp_path, write_json):
+    tool = {
+        "name": "instrument_rental_prices",
+        "description": "Retrieve the rental price of a musical instrument in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "instrument": {"type": "string", "description": "The musical instrument to rent."},
+                "city": {"type": "string", "description": "The city and state, e.g. 'Austin, TX'."},
+                "store_id": {"type": "string", "description": "The store."},
+            },
+            "required": ["instrument", "city", "store_id"],
+        },
+    }
+    build_dataset(write_json([tool]), tmp_path / "d", BuildConfig(n=100, seed=0, ood_tools=0), command=["t"])
+    rows = read_jsonl(tmp_path / "d" / "train.jsonl")
+    calls = [c for r in rows for c in _calls(r["messages"][-1]) if c.name == tool["name"]]
+    assert len(calls) > 20
+    assert {c.arguments["instrument"] for c in calls} <= set(CONCEPT_VALUES["instrument"])
+    assert "Austin, TX" in {c.arguments["city"] for c in calls}  # the description's example, some of the time
+    assert all(not re.fullmatch(r"[a-z]+", c.arguments["store_id"]) for c in calls)  # an id, not a stray word
