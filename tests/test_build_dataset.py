@@ -514,3 +514,27 @@ def test_synthesized_strings_fit_the_parameter(tmp_path, write_json):
     assert {c.arguments["instrument"] for c in calls} <= set(CONCEPT_VALUES["instrument"])
     assert "Austin, TX" in {c.arguments["city"] for c in calls}  # the description's example, some of the time
     assert all(not re.fullmatch(r"[a-z]+", c.arguments["store_id"]) for c in calls)  # an id, not a stray word
+
+
+def test_parallel_rows_include_every_combination_of_two_arguments(tmp_path, write_json):
+    """BFCL's parallel questions ask for combinations ("the population of Tokyo and Paris in 2000 and 2010" is four
+    calls); the data has to hold that shape, each value stated in the request."""
+    tool = {
+        "name": "get_population",
+        "description": "Get the population of a city in a year.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "year": {"type": "integer", "description": "The year."}},
+            "required": ["city", "year"],
+        },
+    }
+    config = BuildConfig(n=200, seed=0, mix={"parallel": 1}, ood_tools=0, general_calls=0)
+    build_dataset(write_json([tool]), tmp_path / "p", config, command=["t"])
+    crossed = 0
+    for row in read_jsonl(tmp_path / "p" / "train.jsonl"):
+        calls = _calls(row["messages"][-1])
+        assert states_all_values(row["messages"][-2]["content"], calls), row
+        cities, years = {c.arguments["city"] for c in calls}, {c.arguments["year"] for c in calls}
+        pairs = {(c.arguments["city"], c.arguments["year"]) for c in calls}
+        crossed += len(calls) == 4 and len(cities) == len(years) == 2 and len(pairs) == 4
+    assert crossed >= 5

@@ -369,6 +369,11 @@ def _repeated_calls(
     if not first.arguments:
         return calls
     keys = list(first.arguments)
+    crossable = [k for k, v in first.arguments.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    if len(crossable) >= 2 and limit >= 4 and rng.random() < 0.2:
+        crossed = _crossed_calls(tool, synth, rng, first, rng.sample(crossable, 2))
+        if crossed:
+            return crossed
     vary = [rng.choice(keys)] if rng.random() < 0.65 else keys
     seen = {_call_text(first)}
     for _ in range(min(count, limit) * 6):
@@ -383,6 +388,24 @@ def _repeated_calls(
             seen.add(_call_text(candidate))
             calls.append(candidate)
     return calls
+
+
+def _crossed_calls(
+    tool: ToolSpec, synth: ArgumentSynthesizer, rng: random.Random, first: ToolCall, pair: list[str]
+) -> list[ToolCall]:
+    """Every combination of two values of two arguments ("the population of Tokyo and Paris in 2000 and 2010" is
+    four calls); [] when the arguments do not take two distinct valid values each."""
+    values: dict[str, list[Any]] = {k: [first.arguments[k]] for k in pair}
+    for _ in range(12):
+        fresh = synth.call(tool)
+        for key in pair:
+            if key in fresh.arguments and len(values[key]) < 2 and fresh.arguments[key] != values[key][0]:
+                values[key].append(fresh.arguments[key])
+    if any(len(v) < 2 for v in values.values()):
+        return []
+    a, b = pair
+    calls = [ToolCall(name=tool.name, arguments={**first.arguments, a: x, b: y}) for x in values[a] for y in values[b]]
+    return calls if not any(validate_call(c, {tool.name: tool}) for c in calls) else []
 
 
 def _call_text(call: ToolCall) -> str:

@@ -350,20 +350,15 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
     coded = any(_is_code(tool, k, v) for c in calls for k, v in c.arguments.items())
     lead = _lead(tool, rng)
     scalar = all(not isinstance(c.arguments.get(k), (list, dict)) for c in calls for k in varying)
+    shared_text = _join([_arg_phrase(tool, k, v, rng) for k, v in shared.items()], rng)
     if len(varying) == 1 and all(varying[0] in c.arguments for c in calls) and scalar and not coded:
         key = varying[0]
         values = [_text(c.arguments[key]) for c in calls]
-        shared_text = _join([_arg_phrase(tool, k, v, rng) for k, v in shared.items()], rng)
         label = _label(tool, key)
         kind = _phrase_kind(tool, key, calls[0].arguments[key])
         natural = ("location", "path", "person", "query", "date", "year", "url", "email", "thing", "number")
         if kind in natural and rng.random() < 0.6:  # "in Boston and Seattle", "with a radius of 5, 10 and 15 cm"
-            if kind == "number":
-                numbers = [_quantity(c.arguments[key], "", rng) for c in calls]
-                unit = _unit(tool, key)
-                each = rng.choice(_PHRASES[kind]).format(v=_join(numbers, rng) + (f" {unit}" if unit else ""), l=label)
-            else:
-                each = rng.choice(_PHRASES[kind]).format(v=_join(values, rng), l=label)
+            each = _listed(tool, key, [c.arguments[key] for c in calls], rng)
         else:
             if kind == "number":
                 values = [_quantity(c.arguments[key], _unit(tool, key), rng) for c in calls]
@@ -377,11 +372,14 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
             )
         body = f"{lead} {each}" + (f", {shared_text}" if shared_text else "")
         return _end(body)
+    if len(varying) == 2 and len(calls) == 4 and scalar and not coded and _crossed(calls, varying):
+        # every combination: "the population of Tokyo and Paris in 2000 and 2010"
+        each = [_listed(tool, k, list(dict.fromkeys(c.arguments[k] for c in calls)), rng) for k in varying]
+        return _end(f"{lead} {' '.join(each)}" + (f", {shared_text}" if shared_text else ""))
     if varying and not coded and rng.random() < 0.5:  # "for Apple in 2019 and for Google in 2020", shared once
         per_call = [
             _join([_arg_phrase(tool, k, c.arguments[k], rng) for k in varying if k in c.arguments]) for c in calls
         ]
-        shared_text = _join([_arg_phrase(tool, k, v, rng) for k, v in shared.items()], rng)
         body = f"{lead} {_join(per_call, rng)}" + (f", {shared_text}" if shared_text else "")
         return _end(body)
     ordinals = ["first", "second", "third", "fourth"]
@@ -395,6 +393,28 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
     times = {2: "twice", 3: "three times", 4: "four times"}[len(calls)]
     joiner = rng.choice(["; ", ", then ", ", and "])
     return _end(f"{lead} {times}: " + joiner.join(parts))
+
+
+def _crossed(calls: list[ToolCall], keys: list[str]) -> bool:
+    """Whether the calls are every combination of the values of `keys` (2 x 2)."""
+    a, b = keys
+    pairs = {(render_value(c.arguments.get(a)), render_value(c.arguments.get(b))) for c in calls}
+    return len(pairs) == 4 and len({p[0] for p in pairs}) == 2 and len({p[1] for p in pairs}) == 2
+
+
+def _listed(tool: ToolSpec, key: str, values: list[Any], rng: random.Random) -> str:
+    """One parameter's several values in one phrase: "in Boston and Seattle", "with a radius of 5 and 10 cm"."""
+    kind = _phrase_kind(tool, key, values[0])
+    label = _label(tool, key)
+    if kind == "number":
+        unit = _unit(tool, key)
+        text = _join([_quantity(v, "", rng) for v in values], rng) + (f" {unit}" if unit else "")
+        return rng.choice(_PHRASES[kind]).format(v=text, l=label)
+    if kind in _PHRASES and kind not in ("enum", "generic", "list", "count", "timeout"):
+        return rng.choice(_PHRASES[kind]).format(v=_join([_text(v) for v in values], rng), l=label)
+    return rng.choice(["for {l} {v}", "with {l} {v}", "for each {l} in {v}"]).format(
+        v=_join([_text(v) for v in values], rng), l=label
+    )
 
 
 def multi_query(pairs: list[tuple[ToolSpec, list[ToolCall]]], rng: random.Random) -> str:
