@@ -277,28 +277,22 @@ CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
     "format": ("json", "csv", "pdf", "markdown", "html"),
 }  # fmt: skip
 _CONCEPT_ALIASES = {
-    "films": "film", "movies": "movie", "songs": "song", "teams": "team", "track": "song", "singer": "artist",
-    "musician": "artist", "painter": "artist", "author": "artist", "medicine": "medication", "city": "",
-    "opponent": "team", "club": "team", "meal": "dish", "cinema": "theater", "theatre": "theater", "stadium": "venue",
-    "organism": "species", "chemical": "substance", "molecule": "compound", "company_symbol": "ticker",
+    "track": "song", "singer": "artist", "musician": "artist", "painter": "artist", "author": "artist",
+    "medicine": "medication", "opponent": "team", "club": "team", "meal": "dish", "cinema": "theater",
+    "theatre": "theater", "stadium": "venue", "organism": "species", "chemical": "substance", "molecule": "compound",
 }  # fmt: skip
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
-def _singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
-
-
 def _concept(word: str) -> str | None:
-    word = _CONCEPT_ALIASES.get(word, word)
-    if not word:
-        return None
-    word = _CONCEPT_ALIASES.get(_singular(word), _singular(word)) if word not in CONCEPT_VALUES else word
-    return word if word in CONCEPT_VALUES else None
+    forms = [word]
+    if word.endswith("s"):  # plurals: "songs", "movies", "cities"
+        forms += [word[:-1], word[:-3] + "y" if word.endswith("ies") else word[:-2]]
+    for form in forms:
+        form = _CONCEPT_ALIASES.get(form, form)
+        if form in CONCEPT_VALUES:
+            return form
+    return None
 
 
 # Pools a name hints at only loosely ("topic", "label", "note"): the thing the parameter names fits better, if known.
