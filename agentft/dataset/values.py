@@ -182,7 +182,6 @@ CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
     "tournament": ("Wimbledon", "the World Cup", "the US Open", "the Champions League", "the Masters"),
     "game": ("chess", "Minecraft", "Tetris", "poker", "Fortnite", "The Legend of Zelda", "Monopoly"),
     "movie": ("Inception", "The Matrix", "Casablanca", "Spirited Away", "Jurassic Park", "Interstellar"),
-    "film": ("Inception", "The Matrix", "Casablanca", "Spirited Away", "Jurassic Park", "Interstellar"),
     "book": ("Pride and Prejudice", "1984", "Moby-Dick", "The Hobbit", "Dune", "Beloved"),
     "song": ("Bohemian Rhapsody", "Yesterday", "Hotel California", "Imagine", "Billie Jean", "Respect"),
     "album": ("Abbey Road", "Thriller", "Rumours", "Kind of Blue", "Back in Black", "1989"),
@@ -208,7 +207,6 @@ CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
     "planet": ("Mars", "Jupiter", "Venus", "Saturn", "Mercury", "Neptune"),
     "disease": ("diabetes", "influenza", "asthma", "malaria", "hypertension", "measles"),
     "drug": ("ibuprofen", "aspirin", "amoxicillin", "metformin", "insulin", "paracetamol"),
-    "medication": ("ibuprofen", "aspirin", "amoxicillin", "metformin", "insulin", "paracetamol"),
     "symptom": ("fever", "headache", "cough", "fatigue", "nausea", "sore throat"),
     "gene": ("BRCA1", "TP53", "APOE", "CFTR", "EGFR", "HBB"),
     "museum": ("the Louvre", "the British Museum", "the Metropolitan Museum of Art", "the Prado", "MoMA"),
@@ -223,11 +221,8 @@ CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
     "item": ("wireless headphones", "coffee maker", "running shoes", "backpack", "desk lamp", "water bottle"),
     "brand": ("Nike", "Apple", "Samsung", "Toyota", "Sony", "Adidas"),
     "car": ("Toyota Camry", "Honda Civic", "Tesla Model 3", "Ford F-150", "BMW X5"),
-    "vehicle": ("Toyota Camry", "Honda Civic", "Tesla Model 3", "Ford F-150", "BMW X5"),
     "device": ("iPhone", "Pixel 8", "MacBook Pro", "thermostat", "smart TV", "router"),
     "stock": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"),
-    "ticker": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"),
-    "symbol": ("AAPL", "MSFT", "GOOGL", "AMZN", "TSLA", "NVDA"),
     "event": ("Coachella", "the Olympic Games", "a jazz night", "Hamilton", "Comic-Con", "a charity gala"),
     "theater": ("AMC Empire 25", "Regal Union Square", "the Globe Theatre", "Alamo Drafthouse"),
     "venue": ("Madison Square Garden", "Wembley Stadium", "the Hollywood Bowl", "Red Rocks Amphitheatre"),
@@ -261,7 +256,6 @@ CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
     "browser": ("Chrome", "Firefox", "Safari", "Edge"),
     "platform": ("Linux", "Windows", "macOS", "iOS", "Android"),
     "package": ("numpy", "requests", "react", "lodash", "pandas", "express"),
-    "library": ("numpy", "requests", "react", "lodash", "pandas", "express"),
     "model": ("gpt-4o", "llama-3-8b", "resnet50", "bert-base-uncased", "Model S", "iPhone 15 Pro"),
     "metric": ("accuracy", "revenue", "latency", "CPU usage", "conversion rate", "F1 score"),
     "service": ("billing-api", "auth-service", "payments", "search", "notification-service"),
@@ -277,9 +271,10 @@ CONCEPT_VALUES: dict[str, tuple[str, ...]] = {
     "format": ("json", "csv", "pdf", "markdown", "html"),
 }  # fmt: skip
 _CONCEPT_ALIASES = {
-    "track": "song", "singer": "artist", "musician": "artist", "painter": "artist", "author": "artist",
-    "medicine": "medication", "opponent": "team", "club": "team", "meal": "dish", "cinema": "theater",
-    "theatre": "theater", "stadium": "venue", "organism": "species", "chemical": "substance", "molecule": "compound",
+    "film": "movie", "medication": "drug", "medicine": "drug", "ticker": "stock", "symbol": "stock", "vehicle": "car",
+    "library": "package", "track": "song", "singer": "artist", "musician": "artist", "painter": "artist",
+    "author": "artist", "opponent": "team", "club": "team", "meal": "dish", "cinema": "theater", "theatre": "theater",
+    "stadium": "venue", "organism": "species", "chemical": "substance", "molecule": "compound",
 }  # fmt: skip
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
