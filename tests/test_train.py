@@ -58,7 +58,11 @@ def test_assistant_mask_covers_exactly_the_call_and_stop(tiny_model):
     )
     masked = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
     assert tokenizer.decode(masked) == format_tool_calls(row["messages"][-1]["tool_calls"]) + "<|im_end|>"
-    assert sum(out["assistant_masks"]) < len(out["input_ids"]) / 3  # the prompt (tools, query) carries no loss
+    prompt = tokenizer.apply_chat_template(
+        chat_messages(row["messages"][:-1], row["tools"]), add_generation_prompt=True, return_dict=True
+    )["input_ids"]
+    assert out["input_ids"][: len(prompt)] == prompt
+    assert not any(out["assistant_masks"][: len(prompt)])  # the prompt (tools, query) carries no loss
 
 
 def test_sft_trainer_labels_only_assistant_tokens(train_overrides, tmp_path):
