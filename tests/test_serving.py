@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import json
 
 import pytest
 
@@ -16,7 +17,7 @@ from conftest import ROOT, read_jsonl  # noqa: E402
 from agentft.core.errors import AgentftError  # noqa: E402
 from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import reply_schema  # noqa: E402
-from agentft.serving.constrained import GRAMMAR_BACKENDS, constraint_schema  # noqa: E402
+from agentft.serving.constrained import GRAMMAR_BACKENDS, calls_grammar, constraint_schema  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
 from agentft.serving.protocol import (  # noqa: E402
     Backend,
@@ -172,3 +173,40 @@ def test_serve_benchmark_measures_each_backend(backend):
     multi = result["multi_lora"]
     assert multi["three_adapters_mixed"]["new_tokens"] > 0 and multi["throughput_ratio"] > 0
     assert multi["adapter_switch_ms"] >= 0
+
+
+def _grammar_accepts(grammar: str, tokenizer, text: str) -> bool:
+    import llguidance
+    import llguidance.hf
+
+    matcher = llguidance.LLMatcher(
+        llguidance.hf.from_tokenizer(tokenizer), llguidance.grammar_from("grammar", grammar)
+    )
+    return matcher.consume_tokens(tokenizer(text, add_special_tokens=False)["input_ids"]) and matcher.is_accepting()
+
+
+def test_calls_grammar_accepts_exactly_the_replies_as_trained(tiny_model):
+    from agentft.core.chat_template import format_tool_calls
+    from agentft.core.models import load_tokenizer
+
+    tokenizer = load_tokenizer(str(tiny_model))
+    grammar = calls_grammar(parse_tools(json.loads((ROOT / "schemas" / "code_tools.json").read_text())))
+    calls = next(r["messages"][-1]["tool_calls"] for r in ROWS if r["messages"][-1].get("tool_calls"))
+    trained = format_tool_calls(calls)
+    name = calls[0]["function"]["name"]
+    run_python = {"name": "run_python", "arguments": {"code": "print(1)", "timeout_seconds": "5s"}}
+    accepted = {
+        "one call as trained": trained,
+        "two calls": format_tool_calls(calls * 2),
+        "an answer in prose, '<' included": "No tool fits; x < 5 holds.",
+    }
+    rejected = {
+        "an unknown tool": trained.replace(f'"{name}"', '"not_a_tool"'),
+        "an argument the tool lacks": trained.replace('"arguments": {', '"arguments": {"bogus": 1, '),
+        "a number with its unit": format_tool_calls([run_python]).replace('"5s"', "5s"),
+        "prose that then opens a call": "Sure.\n" + trained,
+        "a call cut short": trained[:-5],
+        "loose JSON spacing": trained.replace('": ', '":'),
+    }
+    assert {k: _grammar_accepts(grammar, tokenizer, t) for k, t in accepted.items()} == dict.fromkeys(accepted, True)
+    assert {k: _grammar_accepts(grammar, tokenizer, t) for k, t in rejected.items()} == dict.fromkeys(rejected, False)

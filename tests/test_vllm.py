@@ -32,28 +32,32 @@ ROWS = read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")[:6]
 ADAPTERS = [None, "a", "b", "b", None, "a"]
 
 
-def _requests(constrained: bool, max_new_tokens: int) -> list[GenerationRequest]:
+def _requests(mode: str, max_new_tokens: int) -> list[GenerationRequest]:
+    """`mode`: free, schema (the whole reply under the JSON schema of a call) or calls (`constrain_calls`)."""
     out = []
     for row, adapter in zip(ROWS, ADAPTERS, strict=True):
         schema = None
-        if constrained:  # strings bounded so that random weights finish their JSON within the budget
+        if mode == "schema":  # strings bounded so that random weights finish their JSON within the budget
             schema = constraint_schema(reply_schema(parse_tools(row["tools"]), allow_answer=False), "llguidance", 24)
-        out.append(
-            GenerationRequest(row["messages"][:-1], row["tools"], adapter, schema, SamplingParams(max_new_tokens))
-        )
+        sampling = SamplingParams(max_new_tokens)
+        out.append(GenerationRequest(row["messages"][:-1], row["tools"], adapter, schema, sampling, mode == "calls"))
     return out
 
 
-@pytest.mark.parametrize("constrained", [False, True], ids=["free", "constrained"])
-def test_vllm_greedy_equals_embedded(tiny_model, tiny_adapters, constrained):
-    """Same base + adapter, same tokens in, same greedy tokens out (both in fp32), rows mixing adapters."""
-    requests = _requests(constrained, 160 if constrained else 16)
+@pytest.mark.parametrize("mode", ["free", "schema", "calls"])
+def test_vllm_greedy_equals_embedded(tiny_model, tiny_adapters, mode):
+    """Same base + adapter, same tokens in, same greedy tokens out (both in fp32), rows mixing adapters; under
+    either constraint both backends mask alike."""
+    requests = _requests(mode, 160 if mode == "schema" else 16)
     texts = {}
     for kind in ("embedded", "vllm"):
         backend = load_backend(kind, str(tiny_model), tiny_adapters, dtype="float32")
         texts[kind] = [c.text for c in backend.generate(requests)]
-        if constrained:
+        if mode == "schema":
             assert all(c.valid and c.calls for c in backend.generate(requests))
+        if mode == "calls":  # random weights answer in text, which the call grammar leaves as the free run wrote it
+            assert texts[kind] == [c.text for c in backend.generate(_requests("free", 16))]
+            assert kind == "vllm" or backend.mask_seconds > 0  # the grammar's masks were computed
         del backend
     assert texts["vllm"] == texts["embedded"]
     assert len(set(texts["vllm"])) > 1
@@ -139,18 +143,18 @@ def server(tiny_model, tiny_adapters, tmp_path_factory):
 @pytest.mark.slow
 def test_served_adapters_give_valid_constrained_calls(server):
     assert server.models() == ["base", "a", "b"]
-    completions = server.generate(_requests(True, 160))
+    completions = server.generate(_requests("schema", 160))
     bad = [(c.text, c.parse_error, c.errors) for c in completions if not (c.valid and c.calls)]
     assert not bad
     # the LoRA weights are applied: one prompt, three models, three different free-form replies
-    free = _requests(False, 12)[0]
+    free = _requests("free", 12)[0]
     texts = {c.text for c in server.generate([dataclasses.replace(free, adapter=a) for a in (None, "a", "b")])}
     assert len(texts) == 3
 
 
 @pytest.mark.slow
 def test_server_errors_are_clear(server):
-    request = _requests(False, 4)[0]
+    request = _requests("free", 4)[0]
     with pytest.raises(AgentftError, match="unknown model or adapter 'nope'; the server has: base, a, b"):
         server.generate([dataclasses.replace(request, adapter="nope")])
     bad = dataclasses.replace(request, schema={"type": "object", "properties": {"x": {"type": "nonsense"}}})

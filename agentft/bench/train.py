@@ -90,10 +90,13 @@ def eval_backend() -> str:
     return "vllm" if importlib.util.find_spec("vllm") is not None else "embedded"
 
 
-def run_eval(backend: str, model: str, suites: list[str], out: Path, dtype: str = "bfloat16") -> dict[str, Any]:
+def run_eval(
+    backend: str, model: str, suites: list[str], out: Path, dtype: str = "bfloat16", constrain_calls: bool = False
+) -> dict[str, Any]:
     """`agentft eval` on one model in its own process (a vLLM engine per process), greedy; its scores per suite."""
-    command = [sys.executable, "-m", "agentft", "eval", f"--backend={backend}", f"--base={model}"]
-    subprocess.run([*command, f"--dtype={dtype}", *suites, f"--json={out}"], check=True)
+    command = [sys.executable, "-m", "agentft", "eval", f"--backend={backend}", f"--base={model}", f"--dtype={dtype}"]
+    command += ["--constrain-calls"] if constrain_calls else []
+    subprocess.run([*command, *suites, f"--json={out}"], check=True)
     return json.loads(out.read_text())["results"]["base"]
 
 
@@ -169,19 +172,21 @@ def bench_training(
     dpo_learning_rate: float = DPO_LEARNING_RATE,
     dpo_loss: tuple[str, ...] = ("sigmoid",),
     sft_adapter: str | None = None,
+    constrain_calls: bool = False,
     registry: Path = REGISTRY,
     log: Any = print,
 ) -> dict[str, Any]:
     """`build`: BuildConfig fields for the training data (e.g. general_calls, mix). `dpo_steps`: the last that many
     of `steps` are DPO (on pairs of `dpo_kinds`, all when None; TRL loss types `dpo_loss`) continuing the SFT adapter,
     so the budget holds. `sft_adapter`: a registered SFT adapter of an earlier run on the same data and steps, whose
-    SFT stage is then not trained again (DPO settings compared from one SFT adapter, half an hour saved each)."""
+    SFT stage is then not trained again (DPO settings compared from one SFT adapter, half an hour saved each); without
+    `dpo_steps` it is only evaluated again (e.g. with `constrain_calls`). `constrain_calls`: base and adapter are also
+    decoded with their calls held to the tools' schemas (`agentft eval --constrain-calls`), reported beside the free
+    decoding."""
     if not 0 <= dpo_steps < steps:
         raise AgentftError(f"--dpo-steps must be in [0, --steps): {dpo_steps} of {steps}")
     reused = None
     if sft_adapter:
-        if not dpo_steps:
-            raise AgentftError("--sft-adapter needs --dpo-steps: only the DPO stage is trained on it")
         reused = AdapterRegistry(registry).resolve(sft_adapter)
         trained = reused.info.get("training", {}).get("steps")
         if reused.info.get("stage") != "sft" or trained != steps - dpo_steps:
@@ -256,7 +261,7 @@ def bench_training(
                 f"output_dir={tmp / 'run'}",
             ],
         )
-        entry = sft = reused or run_job(cfg, log=log)
+        entry = sft = reused or run_job(cfg, log=log)  # with no DPO, a reused adapter is evaluated again as it is
         if dpo_steps:
             kinds = f"[{','.join(dpo_kinds)}]" if dpo_kinds else "[]"
             losses = f"[{','.join(dpo_loss)}]"
@@ -298,6 +303,13 @@ def bench_training(
             base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json", dtype)
         )
         adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json", dtype)
+        constrained: dict[str, dict[str, Any]] = {}
+        if constrain_calls:
+            constrained["base"] = AdapterRegistry(registry).base_result(
+                f"{base_key}|constrain_calls",
+                lambda: run_eval(backend, base_path, suites, tmp / "base_c.json", dtype, constrain_calls=True),
+            )
+            constrained["adapter"] = run_eval(backend, str(merged), suites, tmp / "adapter_c.json", dtype, True)
         manifest = json.loads((dataset / "manifest.json").read_text())
         results["training"] = {
             **sft.info["training"],
@@ -310,6 +322,7 @@ def bench_training(
             "dtype": dtype,
             "held_out_tools": len(json.loads(held_out_tools.read_text())),
             "adapter": entry.ref,
+            "trained_in_this_run": reused is None,
         }
         if dpo_steps:
             results["training"]["dpo"] = {
@@ -327,6 +340,7 @@ def bench_training(
             "model": f"adapter merged into the base (PEFT merge_and_unload), {dtype}",
             "greedy": True,
             "max_new_tokens": EVAL_MAX_NEW_TOKENS,
+            "decoding": "free, and calls constrained to the tools' schemas" if constrain_calls else "free",
             "seconds": round(time.perf_counter() - started, 1),
         }
         results["accuracy"] = {
@@ -336,6 +350,8 @@ def bench_training(
                 "adapter": adapter_scores[suite]["accuracy"],
                 "delta_points": round(100 * (adapter_scores[suite]["accuracy"] - base_scores[suite]["accuracy"]), 1),
                 "adapter_errors": adapter_scores[suite]["errors"],
+                **{f"{model}_constrained": scores[suite]["accuracy"] for model, scores in constrained.items()},
+                **({"adapter_constrained_errors": constrained["adapter"][suite]["errors"]} if constrained else {}),
             }
             for suite in base_scores
         }

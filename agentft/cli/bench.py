@@ -90,9 +90,18 @@ def bench_train_cmd(
         str | None,
         typer.Option(
             help="NAME@vN in the bench registry: an SFT adapter of an earlier run with the same data options and "
-            "--steps minus --dpo-steps steps, so only DPO is trained."
+            "--steps minus --dpo-steps steps, so only DPO is trained (with no --dpo-steps: nothing is trained, the "
+            "adapter is evaluated again)."
         ),
     ] = None,
+    constrain_calls: Annotated[
+        bool,
+        typer.Option(
+            "--constrain-calls",
+            help="Also decode base and adapter with every call held to the tools' schemas (agentft eval "
+            "--constrain-calls) and report it beside the free decoding.",
+        ),
+    ] = False,
 ) -> None:
     """Accuracy of the embedded base vs base + an adapter (SFT, then DPO with --dpo-steps) trained only on agentft
     data, on every BFCL AST category in the BFCL folder and on irrelevance built from tools held out of training;
@@ -109,6 +118,7 @@ def bench_train_cmd(
         "dpo_learning_rate": dpo_learning_rate,
         "dpo_loss": tuple(_names(dpo_loss)),
         "sft_adapter": sft_adapter,
+        "constrain_calls": constrain_calls,
     }
     _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **dpo)})
 

@@ -61,6 +61,14 @@ def eval_cmd(
     dtype: Annotated[
         str | None, typer.Option(help="Weights dtype, e.g. bfloat16 (default: float32 embedded, the model's on vLLM).")
     ] = None,
+    constrain_calls: Annotated[
+        bool,
+        typer.Option(
+            "--constrain-calls",
+            help="Decode in the trained format with every <tool_call> held to the offered tools' schemas (the model "
+            "still chooses between answering and calling); without it, replies are decoded freely.",
+        ),
+    ] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full results here.")] = None,
     outputs: Annotated[
         Path | None,
@@ -89,6 +97,7 @@ def eval_cmd(
         categories.split(",") if bfcl else [],
         limit,
         max_new_tokens,
+        constrain_calls=constrain_calls,
     )
     from agentft.serving import load_backend
 
@@ -108,7 +117,8 @@ def eval_cmd(
         )
     print_comparison(results, f"agentft eval on {base}")
     if json_out:
-        write_json_atomic(json_out, {"base_model": base, "backend": backend, "results": results})
+        decoding = "calls constrained to the tools' schemas" if constrain_calls else "free"
+        write_json_atomic(json_out, {"base_model": base, "backend": backend, "decoding": decoding, "results": results})
         console.print(f"results written to {json_out}")
     if outputs and records is not None:
         write_text_atomic(outputs, "".join(dumps_line(r) + "\n" for r in records))

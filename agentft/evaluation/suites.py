@@ -49,14 +49,18 @@ def calls_match(predicted: list[ToolCall], expected: list[ToolCall]) -> bool:
     return Counter(map(_call_key, predicted)) == Counter(map(_call_key, expected))
 
 
-def dataset_cases(dataset_dir: str | Path, split: str, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
+def dataset_cases(
+    dataset_dir: str | Path, split: str, limit: int | None, sampling: SamplingParams, constrain_calls: bool = False
+) -> list[EvalCase]:
     path = Path(dataset_dir) / f"{split}.jsonl"
     if not path.is_file():
         raise AgentftError(f"dataset has no {split!r} split", file=path)
-    return file_cases(path, limit, sampling)
+    return file_cases(path, limit, sampling, constrain_calls)
 
 
-def file_cases(path: Path, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
+def file_cases(
+    path: Path, limit: int | None, sampling: SamplingParams, constrain_calls: bool = False
+) -> list[EvalCase]:
     """Rows of any file in agentft's dataset format, scored by exact call match."""
     if not path.is_file():
         raise AgentftError("evaluation file not found", file=path)
@@ -65,12 +69,15 @@ def file_cases(path: Path, limit: int | None, sampling: SamplingParams) -> list[
         if limit is not None and len(cases) >= limit:
             break
         *prompt, answer = row["messages"]
-        request = GenerationRequest(messages=prompt, tools=row.get("tools", []), sampling=sampling)
+        tools = row.get("tools", [])
+        request = GenerationRequest(prompt, tools, sampling=sampling, constrain_calls=constrain_calls and bool(tools))
         cases.append(EvalCase(request, message_calls(answer)))
     return cases
 
 
-def bfcl_cases(bfcl_dir: str | Path, category: str, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
+def bfcl_cases(
+    bfcl_dir: str | Path, category: str, limit: int | None, sampling: SamplingParams, constrain_calls: bool = False
+) -> list[EvalCase]:
     questions, answers_path = category_files(bfcl_dir, category)
     answers = {a["id"]: a for a in iter_jsonl(answers_path)} if answers_path else {}
     cases = []
@@ -79,7 +86,7 @@ def bfcl_cases(bfcl_dir: str | Path, category: str, limit: int | None, sampling:
             break
         tools = [t.to_openai() for t in parse_tools(entry["function"], source=questions)]
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *entry["question"][0]]
-        request = GenerationRequest(messages=messages, tools=tools, sampling=sampling)
+        request = GenerationRequest(messages, tools, sampling=sampling, constrain_calls=constrain_calls)
         cases.append(EvalCase(request, None, (category, entry, answers.get(entry["id"]))))
     return cases
 
@@ -169,17 +176,20 @@ def build_suites(
     limit: int | None,
     max_new_tokens: int,
     files: Iterable[str | Path] = (),
+    constrain_calls: bool = False,
 ) -> dict[str, list[EvalCase]]:
+    """`constrain_calls`: decode every case in the trained format with its calls held to the offered tools' schemas
+    (`GenerationRequest.constrain_calls`), as a server with constrained decoding would."""
     sampling = SamplingParams(max_new_tokens=max_new_tokens)
     suites: dict[str, list[EvalCase]] = {}
     if dataset_dir is not None:
         for split in splits:
-            suites[split] = dataset_cases(dataset_dir, split, limit, sampling)
+            suites[split] = dataset_cases(dataset_dir, split, limit, sampling, constrain_calls)
     for file in map(Path, files):
-        suites[file.stem] = file_cases(file, limit, sampling)
+        suites[file.stem] = file_cases(file, limit, sampling, constrain_calls)
     if bfcl_dir is not None:
         for category in categories:
             if is_relevance_category(category):
                 raise AgentftError(f"BFCL category {category!r}: only AST categories are evaluated here")
-            suites[f"bfcl:{category}"] = bfcl_cases(bfcl_dir, category, limit, sampling)
+            suites[f"bfcl:{category}"] = bfcl_cases(bfcl_dir, category, limit, sampling, constrain_calls)
     return suites

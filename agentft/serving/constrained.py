@@ -2,9 +2,11 @@
 
 Outlines builds the token mask for a JSON schema with a selectable grammar engine (llguidance, outlines_core,
 xgrammar); agentft only feeds that processor to `model.generate`, so batching and per-row adapters stay its own.
-Rows are grouped by schema (one processor per group). xgrammar has been seen to emit raw control characters inside
-JSON strings and does not enforce every regex bound; every reply is parsed and validated, and one that fails is
-decoded again with llguidance, so a constrained request never yields an unparsable or invalid call.
+Rows are grouped by constraint (one processor per group): a JSON schema for the whole reply, or, with
+`constrain_calls`, the trained reply format itself (`calls_grammar`, llguidance only). xgrammar has been seen to emit
+raw control characters inside JSON strings and does not enforce every regex bound; every reply is parsed and
+validated, and one that fails is decoded again with llguidance, so a constrained request never yields an unparsable
+or invalid call.
 """
 
 from __future__ import annotations
@@ -60,6 +62,27 @@ class GrammarCache:
             return XGrammarLogitsProcessor(compiled, self._xgrammar.tensor_library_name)
         raise ValueError(f"unknown grammar backend {backend!r}; choose from {', '.join(GRAMMAR_BACKENDS)}")
 
+    def grammar_processor(self, lark: str) -> Any:
+        """A logits processor for a Lark grammar (`calls_grammar`); only llguidance reads its `%json` rules."""
+        from outlines.backends import get_cfg_logits_processor
+
+        return get_cfg_logits_processor(DEFAULT_GRAMMAR, self.outlines_model, lark)
+
+
+def calls_grammar(tools: list[Any], max_string_length: int | None = None) -> str:
+    """A Lark grammar (llguidance's dialect, `%json` for embedded JSON schemas) of the reply as trained: plain text
+    that never opens a `<tool_call>`, or one or more `<tool_call>` blocks exactly as `format_tool_calls` writes them,
+    each holding a call valid for one of `tools`. The model decides between answering and calling, and how many
+    calls to make; a call can no longer carry `5C` for a number, an unknown name or a missing required argument."""
+    from agentft.core.validation import tool_call_schema
+
+    call = with_guidance_options(constraint_schema(tool_call_schema(tools), DEFAULT_GRAMMAR, max_string_length))
+    return (
+        'start: calls | TEXT\ncalls: call ("\\n" call)*\n'
+        f'call: "<tool_call>\\n" %json {json.dumps(call)} "\\n</tool_call>"\n'
+        "TEXT: /(?s:.)+/ & ~/(?s:.)*<tool_call>(?s:.)*/\n"
+    )
+
 
 def constraint_schema(schema: Any, grammar: str, max_string_length: int | None = None) -> Any:
     """The schema a grammar engine can enforce: no `format: regex` (no grammar can express "a valid regex"), no
@@ -99,7 +122,7 @@ def generate_constrained(backend: Any, requests: list[GenerationRequest]) -> lis
     """Group by (schema, adapter) and decode each group under its schema; unconstrained rows go the normal way."""
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(requests):
-        key = json.dumps([r.schema, r.adapter], sort_keys=True)
+        key = json.dumps([r.schema, r.constrain_calls and r.tools, r.adapter], sort_keys=True)
         groups.setdefault(key, []).append(i)
     out: list[Completion | None] = [None] * len(requests)
     for indices in groups.values():
@@ -107,7 +130,11 @@ def generate_constrained(backend: Any, requests: list[GenerationRequest]) -> lis
         for start in range(0, len(chunk), backend.batch_size):
             part = chunk[start : start + backend.batch_size]
             results = backend.run_constrained(part, backend.grammar)
-            retry = [j for j, c in enumerate(results) if not c.valid and backend.grammar != DEFAULT_GRAMMAR]
+            retry = [
+                j
+                for j, c in enumerate(results)
+                if not c.valid and backend.grammar != DEFAULT_GRAMMAR and not part[j].constrain_calls
+            ]
             if retry:
                 fixed = backend.run_constrained([part[j] for j in retry], DEFAULT_GRAMMAR)
                 for j, c in zip(retry, fixed, strict=True):

@@ -17,6 +17,7 @@ from agentft.serving.protocol import (
     decode_reply,
     make_completion,
     render_prompt,
+    request_specs,
     stop_token_ids,
 )
 
@@ -76,7 +77,7 @@ class EmbeddedBackend:
         return list(getattr(self.model, "peft_config", {}) or {})
 
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]:
-        if any(r.schema is not None for r in requests):
+        if any(r.schema is not None or r.constrain_calls for r in requests):
             from agentft.serving.constrained import generate_constrained
 
             return generate_constrained(self, requests)
@@ -125,15 +126,19 @@ class EmbeddedBackend:
         return self._run(requests, wanted)
 
     def run_constrained(self, requests: list[GenerationRequest], grammar: str) -> list[Completion]:
-        """One batch sharing one schema and one adapter, decoded under that schema."""
-        if requests[0].schema is None:
+        """One batch sharing one constraint and one adapter, decoded under that constraint."""
+        first = requests[0]
+        if first.schema is None and not first.constrain_calls:
             return self._generate_batch(requests)
         from transformers import LogitsProcessorList
 
-        from agentft.serving.constrained import DEFAULT_GRAMMAR, GrammarCache, constraint_schema
+        from agentft.serving.constrained import DEFAULT_GRAMMAR, GrammarCache, calls_grammar, constraint_schema
 
         if self._grammars is None:
             self._grammars = GrammarCache(self.model, self.tokenizer)
+        if first.constrain_calls:
+            processor = self._grammars.grammar_processor(calls_grammar(request_specs(first), self.max_string_length))
+            return self._run(requests, self._check_adapters(requests), LogitsProcessorList([self._timed(processor)]))
         schema = constraint_schema(requests[0].schema, grammar, self.max_string_length)
         try:
             processor = self._grammars.processor(grammar, schema)

@@ -68,6 +68,8 @@ class OpenAIClientBackend:
         model = request.adapter or self.model
         if model is None:
             raise AgentftError("no model name: pass model= or set the request's adapter")
+        if request.constrain_calls:  # the server applies its own constraints; the API has no field for a grammar
+            raise AgentftError("constrain_calls is not available over HTTP: use the embedded or vllm backend")
         body: dict[str, Any] = {
             "model": model,
             "messages": request.messages,

@@ -1,7 +1,8 @@
 """The one protocol every backend implements (Outlines style: thin adapters over engines).
 
-A request names its adapter (None = the base) and may carry a JSON-schema constraint; a completion carries the raw
-text, the parsed calls and their validation, so callers never parse model output themselves.
+A request names its adapter (None = the base) and may carry a constraint (a JSON schema for the whole reply, or the
+trained call format with its calls held to the tools' schemas); a completion carries the raw text, the parsed calls
+and their validation, so callers never parse model output themselves.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ class GenerationRequest:
     adapter: str | None = None
     schema: dict[str, Any] | None = None  # a JSON-schema constraint on the whole reply
     sampling: SamplingParams = field(default_factory=SamplingParams)
+    # The reply as trained (free text, or `<tool_call>` blocks) with every block held to the offered tools' schemas:
+    # the model still decides whether to call and how many times; what it writes inside a call is always valid.
+    constrain_calls: bool = False
+
+    def __post_init__(self) -> None:
+        if self.constrain_calls and (self.schema is not None or not self.tools):
+            raise ValueError("constrain_calls needs the request's tools and no `schema` (one constraint per request)")
 
 
 @dataclass
@@ -137,7 +145,7 @@ def request_specs(request: GenerationRequest) -> list[ToolSpec]:
     """The request's tools parsed once per distinct tool list (an agent sends the same list every step)."""
     if not request.tools:  # plain chat (e.g. a teacher paraphrasing): nothing to validate against
         return []
-    return list(_parsed_tools(json.dumps(request.tools, sort_keys=True)))
+    return list(_parsed_tools(json.dumps(request.tools)))  # unsorted: a call grammar keeps the properties' order
 
 
 def make_completion(request: GenerationRequest, text: str, started: float, new_tokens: int = 0) -> Completion:

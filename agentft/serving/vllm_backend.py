@@ -2,7 +2,8 @@
 
 Prompts are rendered with agentft's own chat template and handed to vLLM as token ids, so the vLLM and embedded
 backends see exactly the same tokens (greedy outputs must match). Schema constraints use vLLM's structured outputs
-(`StructuredOutputsParams(json=...)`) with the grammar engine chosen per engine instance.
+(`StructuredOutputsParams(json=...)`, or `grammar=` for the trained call format) with the grammar engine chosen per
+engine instance.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agentft.core.errors import AgentftError
-from agentft.serving.constrained import constraint_schema, with_guidance_options
+from agentft.serving.constrained import calls_grammar, constraint_schema, with_guidance_options
 from agentft.serving.protocol import (
     Completion,
     GenerationRequest,
@@ -22,6 +23,7 @@ from agentft.serving.protocol import (
     decode_reply,
     make_completion,
     render_prompt,
+    request_specs,
     stop_token_ids,
 )
 
@@ -160,7 +162,9 @@ class VLLMBackend:
 
         sampling = request.sampling
         structured = None
-        if request.schema is not None:
+        if request.constrain_calls:
+            structured = StructuredOutputsParams(grammar=calls_grammar(request_specs(request), self.max_string_length))
+        elif request.schema is not None:
             schema = with_guidance_options(constraint_schema(request.schema, self.grammar, self.max_string_length))
             structured = StructuredOutputsParams(json=schema)
         return SamplingParams(
