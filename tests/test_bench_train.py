@@ -61,8 +61,11 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
     suites = ["--bfcl=tests/data/bfcl", "--categories=simple_python", "--dataset=datasets/code_tools", "--split=test"]
     suites += ["--limit=2", "--max-new-tokens=8"]
     scores = [run_eval("embedded", str(m), suites, tmp_path / f"{i}.json") for i, m in enumerate((tiny_model, merged))]
+    scores.append(run_eval("embedded", str(merged), suites, tmp_path / "calls.json", constrain_calls=True))
     for result in scores:
         assert {suite: s["n"] for suite, s in result.items()} == {"test": 2, "bfcl:simple_python": 2}
+    decodings = [json.loads((tmp_path / f"{name}.json").read_text())["decoding"] for name in ("0", "calls")]
+    assert decodings == ["free", "calls constrained to the tools' schemas"]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +75,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
         (["--mix", "single=1,bogus=1"], "unknown example kind(s) in --mix: bogus"),
         (["--general-calls", "2"], "general_calls must be in [0, 1]"),
         (["--dpo-steps", "60", "--sft-adapter", "nope@v1"], "no adapter named 'nope'"),
-        (["--sft-adapter", "bfcl-sft@v1"], "--sft-adapter needs --dpo-steps"),
+        (["--sft-adapter", "nope@v1", "--constrain-calls"], "no adapter named 'nope'"),
     ],
 )
 def test_bench_train_options_fail_before_any_training(args: list[str], message: str, tmp_path: Path) -> None:

@@ -210,3 +210,25 @@ def test_calls_grammar_accepts_exactly_the_replies_as_trained(tiny_model):
     }
     assert {k: _grammar_accepts(grammar, tokenizer, t) for k, t in accepted.items()} == dict.fromkeys(accepted, True)
     assert {k: _grammar_accepts(grammar, tokenizer, t) for k, t in rejected.items()} == dict.fromkeys(rejected, False)
+
+
+@pytest.mark.parametrize("grammar", [True, False], ids=["backend-with-call-grammar", "http-client"])
+def test_validated_replies_hold_calls_to_the_grammar_where_the_backend_can(backend, grammar):
+    from agentft.serving.reply import validated_replies
+
+    sent: list[list[GenerationRequest]] = []
+
+    class Recorded:
+        """The real backend, its requests kept; `constrains_calls` as the backend kind under test declares it."""
+
+        constrains_calls = grammar and backend.constrains_calls
+
+        def generate(self, requests):
+            sent.append(list(requests))
+            return backend.generate(requests)
+
+    requests = _requests(constrained=False, adapter="a", max_new_tokens=24)[:2]
+    results = validated_replies(Recorded(), requests, [parse_tools(r.tools) for r in requests])
+    assert [r.constrain_calls for r in sent[0]] == [grammar, grammar]
+    for completion, errors in results:  # whatever came back is a valid call, an answer, or carries its errors
+        assert errors or completion.valid

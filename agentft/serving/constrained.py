@@ -119,10 +119,12 @@ def constraint_schema(schema: Any, grammar: str, max_string_length: int | None =
 
 
 def generate_constrained(backend: Any, requests: list[GenerationRequest]) -> list[Completion]:
-    """Group by (schema, adapter) and decode each group under its schema; unconstrained rows go the normal way."""
+    """Group by constraint (and adapter, for schemas) and decode each group under it; unconstrained rows go the
+    normal way."""
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(requests):
-        key = json.dumps([r.schema, r.constrain_calls and r.tools, r.adapter], sort_keys=True)
+        # a call grammar decodes rows on different adapters in one batch; a schema group keeps to one adapter
+        key = json.dumps([r.schema, r.tools, None] if r.constrain_calls else [r.schema, r.adapter], sort_keys=True)
         groups.setdefault(key, []).append(i)
     out: list[Completion | None] = [None] * len(requests)
     for indices in groups.values():

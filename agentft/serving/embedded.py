@@ -7,6 +7,7 @@ can send code, retrieval and safety steps through one forward pass.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ BASE_ADAPTER = "__base__"
 
 class EmbeddedBackend:
     """`generate(requests)` over a causal LM with any number of named LoRA adapters loaded side by side."""
+
+    constrains_calls = True  # decodes `GenerationRequest.constrain_calls`
 
     def __init__(
         self,
@@ -112,7 +115,10 @@ class EmbeddedBackend:
         self.model.set_adapter(adapter)
         return contextlib.nullcontext()
 
-    def _generate_batch(self, requests: list[GenerationRequest]) -> list[Completion]:
+    def _generate_batch(
+        self, requests: list[GenerationRequest], make_processor: Callable[[], Any] | None = None
+    ) -> list[Completion]:
+        """`make_processor`: a fresh grammar processor for each decoded batch (it keeps per-row parser state)."""
         wanted = self._check_adapters(requests)
         if len(wanted) > 1 and not self._mixable(wanted):
             groups: dict[str | None, list[int]] = {}
@@ -120,10 +126,15 @@ class EmbeddedBackend:
                 groups.setdefault(r.adapter, []).append(i)
             out: list[Completion | None] = [None] * len(requests)
             for indices in groups.values():
-                for i, c in zip(indices, self._generate_batch([requests[i] for i in indices]), strict=True):
+                part = self._generate_batch([requests[i] for i in indices], make_processor)
+                for i, c in zip(indices, part, strict=True):
                     out[i] = c
             return [c for c in out if c is not None]
-        return self._run(requests, wanted)
+        if make_processor is None:
+            return self._run(requests, wanted)
+        from transformers import LogitsProcessorList
+
+        return self._run(requests, wanted, LogitsProcessorList([self._timed(make_processor())]))
 
     def run_constrained(self, requests: list[GenerationRequest], grammar: str) -> list[Completion]:
         """One batch sharing one constraint and one adapter, decoded under that constraint."""
@@ -136,9 +147,9 @@ class EmbeddedBackend:
 
         if self._grammars is None:
             self._grammars = GrammarCache(self.model, self.tokenizer)
-        if first.constrain_calls:
-            processor = self._grammars.grammar_processor(calls_grammar(request_specs(first), self.max_string_length))
-            return self._run(requests, self._check_adapters(requests), LogitsProcessorList([self._timed(processor)]))
+        if first.constrain_calls:  # rows on different adapters stay one batch, as unconstrained ones do
+            lark = calls_grammar(request_specs(first), self.max_string_length)
+            return self._generate_batch(requests, lambda: self._grammars.grammar_processor(lark))
         schema = constraint_schema(requests[0].schema, grammar, self.max_string_length)
         try:
             processor = self._grammars.processor(grammar, schema)

@@ -62,6 +62,9 @@ class Completion:
 
 @runtime_checkable
 class Backend(Protocol):
+    """`generate` is the whole protocol; a backend that decodes `constrain_calls` says so with a class attribute
+    `constrains_calls = True` (callers such as `validated_replies` then use it)."""
+
     def generate(self, requests: list[GenerationRequest]) -> list[Completion]: ...
 
 

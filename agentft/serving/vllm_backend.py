@@ -93,6 +93,8 @@ def lora_limits(adapters: dict[str, str | Path]) -> dict[str, Any]:
 class VLLMBackend:
     """`generate(requests)` over vLLM's offline engine with any number of LoRA adapters, mixed freely per batch."""
 
+    constrains_calls = True  # decodes `GenerationRequest.constrain_calls`
+
     def __init__(
         self,
         llm: Any,
