@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from agentft.adapters.merge import export_merged
-from agentft.bench.train import bfcl_categories, evaluated_functions, run_eval, split_tools
+from agentft.bench.train import (
+    IRRELEVANCE_SUITE,
+    bfcl_categories,
+    build_irrelevance_suite,
+    check_irrelevance_suite,
+    evaluated_functions,
+    run_eval,
+    split_tools,
+)
+from agentft.core.errors import AgentftError
 from agentft.core.tools import load_tools
 from tests.conftest import run_cli
 
@@ -32,6 +41,25 @@ def test_no_evaluated_bfcl_function_is_trained_on_and_held_out_tools_stay_out(tm
     (tmp_path / "again").mkdir()
     again, _ = split_tools(Path("schemas"), tmp_path / "again", evaluated)  # seeded: every run holds out the same
     assert _names(again) == trained
+
+
+@pytest.mark.parametrize("bfcl", FOLDERS, ids=str)
+def test_the_frozen_irrelevance_suite_is_checked_against_the_split(tmp_path: Path, bfcl: Path) -> None:
+    """Built on the full BFCL folder's split, where it offers only held-out tools; the excerpt's split trains some."""
+    train, held_out = split_tools(Path("schemas"), tmp_path, evaluated_functions(bfcl, bfcl_categories(bfcl)))
+    rows = [json.loads(line) for line in IRRELEVANCE_SUITE.read_text().splitlines()]
+    assert len(rows) == 100 and {row["kind"] for row in rows} == {"irrelevance"}
+    assert not any(m.get("tool_calls") for row in rows for m in row["messages"])
+    offered = {t["function"]["name"] for row in rows for t in row["tools"]}
+    if offered <= _names(held_out):
+        check_irrelevance_suite(IRRELEVANCE_SUITE, train)
+    else:
+        assert bfcl == Path("tests/data/bfcl")
+        with pytest.raises(AgentftError, match="irrelevance suite offers .* tools this BFCL folder's split trains on"):
+            check_irrelevance_suite(IRRELEVANCE_SUITE, train)
+    build_irrelevance_suite(held_out, tmp_path / "again.jsonl", n=6)  # how it was written, and can be again
+    again = [json.loads(line) for line in (tmp_path / "again.jsonl").read_text().splitlines()]
+    assert len(again) == 6 and {t["function"]["name"] for row in again for t in row["tools"]} <= _names(held_out)
 
 
 def test_the_excerpt_does_offer_functions_that_the_bfcl_style_tools_hold() -> None:

@@ -17,6 +17,7 @@ import hashlib
 import importlib.util
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,9 @@ BFCL_STYLE_TOOLS = "bfcl_style_tools.jsonl"
 TRAIN_TOOLS = (*SKILL_TOOLS.values(), BFCL_STYLE_TOOLS)
 HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
 HELD_OUT_SUITE = "irrelevance_held_out"
+# The irrelevance suite as built once (commit 9cf8853's generator, 100 rows) and kept: every later run is judged on
+# the same questions, whatever the data generator has become since (`build_irrelevance_suite` writes it again).
+IRRELEVANCE_SUITE = Path(__file__).resolve().parents[2] / "bench" / "suites" / f"{HELD_OUT_SUITE}.jsonl"
 STEPS = 300  # the issue's budget for SmolLM2-135M on CPU
 DPO_LEARNING_RATE = 1e-4  # a fifth of SFT's 5e-4: DPO adjusts a trained adapter, big steps undo what SFT taught
 # Kept between runs: the trained adapter (to inspect or `agentft eval` again) and the base's results, which depend
@@ -83,6 +87,28 @@ def split_tools(schemas: Path, out: Path, evaluated: set[str]) -> tuple[Path, Pa
     train.write_text(json.dumps([t for name, t in tools.items() if name not in held]))
     held_out.write_text(json.dumps([t for name, t in tools.items() if name in held]))
     return train, held_out
+
+
+def build_irrelevance_suite(held_out_tools: Path, out_file: Path, n: int = 100) -> None:
+    """Requests for held-out tools asked with the needed tool taken away (Hammer-style) and general questions, each
+    offered tools it does not need: `out_file`, in agentft's dataset format."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = BuildConfig(n=n, seed=1, mix={"irrelevance": 1}, val_fraction=0, test_fraction=0, ood_tools=0)
+        build_dataset(held_out_tools, Path(tmp), config, command=["bench", "train", "irrelevance"])
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        (Path(tmp) / "train.jsonl").replace(out_file)
+
+
+def check_irrelevance_suite(suite: Path, train_tools: Path) -> None:
+    """The frozen suite was built on one split (the full BFCL folder's); on another, it may offer trained tools."""
+    trained = {t["function"]["name"] for t in json.loads(train_tools.read_text())}
+    offered = {t["function"]["name"] for row in iter_jsonl(suite) for t in row.get("tools", [])}
+    if offered & trained:
+        raise AgentftError(
+            f"the irrelevance suite offers {len(offered & trained)} tools this BFCL folder's split trains on "
+            f"(e.g. {sorted(offered & trained)[0]}): it was built for the full BFCL folder (../shared/bfcl)",
+            file=suite,
+        )
 
 
 def eval_backend() -> str:
@@ -210,13 +236,11 @@ def bench_training(
         dataset = tmp / "dataset"
         build_dataset(train_tools, dataset, data_config, command=["bench", "train"])
         irrelevance = tmp / "irrelevance"
-        build_dataset(
-            held_out_tools,
-            irrelevance,
-            BuildConfig(n=limit, seed=1, mix={"irrelevance": 1}, val_fraction=0, test_fraction=0, ood_tools=0),
-            command=["bench", "train", "irrelevance"],
-        )
-        (irrelevance / "train.jsonl").rename(irrelevance / f"{HELD_OUT_SUITE}.jsonl")
+        irrelevance.mkdir()
+        if not IRRELEVANCE_SUITE.is_file():
+            raise AgentftError("the frozen irrelevance suite is missing", file=IRRELEVANCE_SUITE)
+        check_irrelevance_suite(IRRELEVANCE_SUITE, train_tools)
+        shutil.copyfile(IRRELEVANCE_SUITE, irrelevance / f"{HELD_OUT_SUITE}.jsonl")
         common = [
             f"base_model={DEFAULT_BASE}",
             f"dataset={dataset}",
