@@ -20,6 +20,7 @@ GRAMMAR_BACKENDS = ("llguidance", "outlines_core", "xgrammar")
 DEFAULT_GRAMMAR = "llguidance"
 # Keywords no grammar engine implements; the reply is still validated against the full schema afterwards.
 SAFE_REGEX = "^[A-Za-z0-9_ -]*$"
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON reader (JavaScript's included) holds exactly
 UNENFORCEABLE = frozenset({"dependentRequired", "dependentSchemas", "if", "then", "else", "not"})
 # llguidance reads its options from the schema itself (so they also reach it through vLLM): JSON whitespace pinned to
 # the trained format, and `lenient` to skip keywords it does not implement instead of refusing the schema.
@@ -86,8 +87,9 @@ def calls_grammar(tools: list[Any], max_string_length: int | None = None) -> str
 
 def constraint_schema(schema: Any, grammar: str, max_string_length: int | None = None) -> Any:
     """The schema a grammar engine can enforce: no `format: regex` (no grammar can express "a valid regex"), no
-    formats at all for outlines_core (it rejects them); optionally bounded strings so that even a random model must
-    close every string before `max_new_tokens` (validation still checks the result against the full schema)."""
+    formats at all for outlines_core (it rejects them); optionally bounded strings (and integers, to JSON's safe
+    range) so that even a random model must close every value before `max_new_tokens` (validation still checks the
+    result against the full schema)."""
     if isinstance(schema, list):
         return [constraint_schema(s, grammar, max_string_length) for s in schema]
     if not isinstance(schema, dict):
@@ -115,6 +117,10 @@ def constraint_schema(schema: Any, grammar: str, max_string_length: int | None =
         out["maxLength"] = max(
             min(out.get("maxLength", max_string_length), max_string_length), out.get("minLength", 0)
         )
+    if max_string_length is not None and out.get("type") == "integer" and not {"enum", "const"} & schema.keys():
+        # an unbounded integer lets a looping model write digits until the budget ends ("32222222…")
+        out.setdefault("maximum", MAX_SAFE_INTEGER)
+        out.setdefault("minimum", -MAX_SAFE_INTEGER)
     return out
 
 
