@@ -162,6 +162,7 @@ def test_constraint_schema_drops_regex_format_and_bounds_strings():
     assert out["properties"]["e"] == {"enum": ["x"]}
     bounded = constraint_schema({"type": "integer", "minimum": 1}, "llguidance", 10)
     assert bounded == {"type": "integer", "minimum": 1, "maximum": 2**53 - 1}
+    assert constraint_schema({"type": ["string", "null"]}, "llguidance", 10)["maxLength"] == 10
 
 
 def test_serve_benchmark_measures_each_backend(backend):

@@ -21,14 +21,19 @@ from agentft.core.errors import AgentftError  # noqa: E402
 from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import reply_schema  # noqa: E402
 from agentft.serving import load_backend  # noqa: E402
-from agentft.serving.constrained import constraint_schema  # noqa: E402
+from agentft.serving.constrained import UNENFORCEABLE, constraint_schema  # noqa: E402
 from agentft.serving.openai_client import OpenAIClientBackend  # noqa: E402
 from agentft.serving.protocol import GenerationRequest, SamplingParams  # noqa: E402
 from agentft.serving.vllm_backend import lora_limits  # noqa: E402
 
 # Code tools only: llguidance does not bound a `format: uri` string by maxLength, so on random weights a retrieval
-# tool's URI argument can run past any token budget.
-ROWS = read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")[:6]
+# tool's URI argument can run past any token budget. Rows whose tools a grammar enforces fully (no
+# `dependentRequired`, ...), so that every constrained reply is a valid call even on random weights.
+ROWS = [
+    row
+    for row in read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")
+    if not any(f'"{keyword}"' in json.dumps(row["tools"]) for keyword in UNENFORCEABLE)
+][:6]
 ADAPTERS = [None, "a", "b", "b", None, "a"]
 
 
@@ -55,8 +60,8 @@ def test_vllm_greedy_equals_embedded(tiny_model, tiny_adapters, mode):
         texts[kind] = [c.text for c in backend.generate(requests)]
         if mode == "schema":
             assert all(c.valid and c.calls for c in backend.generate(requests))
-        if mode == "calls":  # random weights answer in text, which the call grammar leaves as the free run wrote it
-            assert texts[kind] == [c.text for c in backend.generate(_requests("free", 16))]
+        if mode == "calls":  # random weights answer in text (valid UTF-8 under the grammar), never a broken call
+            assert all(c.valid for c in backend.generate(requests))
             assert kind == "vllm" or backend.mask_seconds > 0  # the grammar's masks were computed
         del backend
     assert texts["vllm"] == texts["embedded"]

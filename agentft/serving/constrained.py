@@ -109,15 +109,12 @@ def constraint_schema(schema: Any, grammar: str, max_string_length: int | None =
             out[key] = value
         else:
             out[key] = constraint_schema(value, grammar, max_string_length)
-    if (
-        max_string_length is not None
-        and out.get("type") == "string"
-        and not {"enum", "const", "pattern"} & schema.keys()
-    ):
+    types = out.get("type") if isinstance(out.get("type"), list) else [out.get("type")]  # ["string", "null"] too
+    if max_string_length is not None and "string" in types and not {"enum", "const", "pattern"} & schema.keys():
         out["maxLength"] = max(
             min(out.get("maxLength", max_string_length), max_string_length), out.get("minLength", 0)
         )
-    if max_string_length is not None and out.get("type") == "integer" and not {"enum", "const"} & schema.keys():
+    if max_string_length is not None and "integer" in types and not {"enum", "const"} & schema.keys():
         # an unbounded integer lets a looping model write digits until the budget ends ("32222222…")
         out.setdefault("maximum", MAX_SAFE_INTEGER)
         out.setdefault("minimum", -MAX_SAFE_INTEGER)
