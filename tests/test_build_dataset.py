@@ -539,24 +539,3 @@ def test_parallel_rows_include_every_combination_of_two_arguments(tmp_path, writ
         crossed += len(calls) == 4 and len(cities) == len(years) == 2 and len(pairs) == 4
     assert crossed >= 5
 
-
-@pytest.mark.parametrize(
-    ("description", "short"),
-    [
-        (
-            "Retrieves a list of components that match the specified identity criteria.",
-            "retrieve a list of components",
-        ),
-        ("Fetch the happiness index for a given country based on survey data.", "fetch the happiness index"),
-        ("Provides a weather forecast for a specified location, including temperature.", "provide a weather forecast"),
-        ("Initializes a pipeline using pre-trained models.", "initialize a pipeline"),
-        ("Calculates the distance between two geographical points.", None),  # nothing said about its inputs: whole
-        ("Searches using the index.", None),  # the head alone would be one word
-    ],
-)
-def test_requests_name_the_task_without_the_descriptions_qualifiers(description, short):
-    from agentft.dataset.queries import _short_task, _task
-
-    [tool] = parse_tools([{"name": "t", "description": description, "parameters": {"type": "object"}}])
-    assert _short_task(tool) == (short or _task(tool))
-    assert _task(tool).startswith(_short_task(tool))
