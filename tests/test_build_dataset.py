@@ -538,4 +538,3 @@ def test_parallel_rows_include_every_combination_of_two_arguments(tmp_path, writ
         pairs = {(c.arguments["city"], c.arguments["year"]) for c in calls}
         crossed += len(calls) == 4 and len(cities) == len(years) == 2 and len(pairs) == 4
     assert crossed >= 5
-

@@ -40,7 +40,7 @@ HELD_OUT_SHARE = 0.2  # of bfcl_style_tools.jsonl, for the irrelevance suite
 HELD_OUT_SUITE = "irrelevance_held_out"
 # The irrelevance suite as built once (commit 9cf8853's generator, 100 rows) and kept: every later run is judged on
 # the same questions, whatever the data generator has become since (`build_irrelevance_suite` writes it again).
-IRRELEVANCE_SUITE = Path(__file__).resolve().parents[2] / "bench" / "suites" / f"{HELD_OUT_SUITE}.jsonl"
+IRRELEVANCE_SUITE = Path("bench/suites") / f"{HELD_OUT_SUITE}.jsonl"
 STEPS = 300  # the issue's budget for SmolLM2-135M on CPU
 DPO_LEARNING_RATE = 1e-4  # a fifth of SFT's 5e-4: DPO adjusts a trained adapter, big steps undo what SFT taught
 # Kept between runs: the trained adapter (to inspect or `agentft eval` again) and the base's results, which depend

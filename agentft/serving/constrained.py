@@ -18,9 +18,9 @@ from agentft.serving.protocol import Completion, GenerationRequest
 
 GRAMMAR_BACKENDS = ("llguidance", "outlines_core", "xgrammar")
 DEFAULT_GRAMMAR = "llguidance"
-# Keywords no grammar engine implements; the reply is still validated against the full schema afterwards.
 SAFE_REGEX = "^[A-Za-z0-9_ -]*$"
 MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer every JSON reader (JavaScript's included) holds exactly
+# Keywords no grammar engine implements; the reply is still validated against the full schema afterwards.
 UNENFORCEABLE = frozenset({"dependentRequired", "dependentSchemas", "if", "then", "else", "not"})
 # llguidance reads its options from the schema itself (so they also reach it through vLLM): JSON whitespace pinned to
 # the trained format, and `lenient` to skip keywords it does not implement instead of refusing the schema.

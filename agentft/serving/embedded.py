@@ -137,7 +137,7 @@ class EmbeddedBackend:
         return self._run(requests, wanted, LogitsProcessorList([self._timed(make_processor())]))
 
     def run_constrained(self, requests: list[GenerationRequest], grammar: str) -> list[Completion]:
-        """One batch sharing one constraint and one adapter, decoded under that constraint."""
+        """One batch sharing one constraint (and, under a schema, one adapter), decoded under that constraint."""
         first = requests[0]
         if first.schema is None and not first.constrain_calls:
             return self._generate_batch(requests)
