@@ -4,7 +4,8 @@ and what does the agentft job cost over a plain TRL script with the same setting
 Training data comes from `schemas/bfcl_style_tools.jsonl` (function docs of BFCL's irrelevance and live categories,
 minus every function of the evaluated categories) plus `schemas/*.json`; no BFCL question is ever trained on. A
 fifth of the BFCL-style tools is held out of training entirely: irrelevance is measured on requests for those tools
-asked with the needed tool taken away (Hammer-style), so the adapter cannot have memorised what not to call.
+asked with the needed tool taken away (Hammer-style), so the adapter cannot have memorised what not to call; those
+100 requests are kept in `bench/suites/`, so a data-generator change does not change the questions it is judged on.
 
 The adapter is merged into the base and the two models are decoded alike by `agentft eval` (greedy, the same
 budget), each in its own process: on vLLM where it is installed, which at BFCL's 384-token budget takes minutes on
