@@ -45,6 +45,14 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def fully_enforceable(tools: list[dict]) -> bool:
+    """No keyword a grammar cannot enforce (`dependentRequired`, ...): constrained replies for these tools are valid
+    calls even on random weights (the others are only validated after decoding)."""
+    from agentft.serving.constrained import UNENFORCEABLE
+
+    return not any(f'"{keyword}"' in json.dumps(tools) for keyword in UNENFORCEABLE)
+
+
 @pytest.fixture
 def write_json(tmp_path):
     def _write(obj, name: str = "tools.json") -> Path:

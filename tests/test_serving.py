@@ -12,14 +12,13 @@ import pytest
 
 pytest.importorskip("outlines")
 
-from conftest import ROOT, read_jsonl  # noqa: E402
+from conftest import ROOT, fully_enforceable, read_jsonl  # noqa: E402
 
 from agentft.core.errors import AgentftError  # noqa: E402
 from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import reply_schema  # noqa: E402
 from agentft.serving.constrained import (  # noqa: E402
     GRAMMAR_BACKENDS,
-    UNENFORCEABLE,
     calls_grammar,
     constraint_schema,
 )
@@ -169,13 +168,8 @@ def test_serve_benchmark_measures_each_backend(backend):
     from agentft.bench.serve import bench_backend
 
     free = _requests(False, max_new_tokens=8)[:4]
-    # rows whose tools use no keyword a grammar cannot enforce (`dependentRequired`, ...): those are validated after
-    # decoding, and a random model may break them
-    enforceable = [
-        r for r in _requests(True, max_new_tokens=160, allow_answer=False)
-        if not any(f'"{keyword}"' in json.dumps(r.tools) for keyword in UNENFORCEABLE)
-    ]  # fmt: skip
-    constrained = enforceable[:2]
+    strict = _requests(True, max_new_tokens=160, allow_answer=False)
+    constrained = [r for r in strict if fully_enforceable(r.tools)][:2]
     result = bench_backend(backend, ("llguidance",), free, constrained)
     run = result["constrained"]["llguidance"]
     assert run["valid_call_rate"] == 1.0
@@ -246,3 +240,15 @@ def test_validated_replies_hold_calls_to_the_grammar_where_the_backend_can(backe
     assert [r.constrain_calls for r in sent[0]] == [grammar, grammar]
     for completion, errors in results:  # whatever came back is a valid call, an answer, or carries its errors
         assert errors or completion.valid
+
+
+@pytest.mark.parametrize("constrain_calls", [True, False])
+def test_eval_suites_carry_the_decoding_to_every_case(constrain_calls):
+    from agentft.evaluation.suites import build_suites
+
+    bfcl = ROOT / "tests" / "data" / "bfcl"
+    suites = build_suites(
+        ROOT / "datasets" / "code_tools", ["test"], bfcl, ["simple_python"], 3, 8, [], constrain_calls
+    )
+    assert {suite: len(cases) for suite, cases in suites.items()} == {"test": 3, "bfcl:simple_python": 3}
+    assert {c.request.constrain_calls for cases in suites.values() for c in cases} == {constrain_calls}

@@ -14,14 +14,14 @@ import pytest
 pytest.importorskip("outlines")
 pytest.importorskip("vllm")
 
-from conftest import ROOT, free_port, read_jsonl, run_cli  # noqa: E402
+from conftest import ROOT, free_port, fully_enforceable, read_jsonl, run_cli  # noqa: E402
 
 from agentft.core.calls import ToolCall  # noqa: E402
 from agentft.core.errors import AgentftError  # noqa: E402
 from agentft.core.tools import parse_tools  # noqa: E402
 from agentft.core.validation import reply_schema  # noqa: E402
 from agentft.serving import load_backend  # noqa: E402
-from agentft.serving.constrained import UNENFORCEABLE, constraint_schema  # noqa: E402
+from agentft.serving.constrained import constraint_schema  # noqa: E402
 from agentft.serving.openai_client import OpenAIClientBackend  # noqa: E402
 from agentft.serving.protocol import GenerationRequest, SamplingParams  # noqa: E402
 from agentft.serving.vllm_backend import lora_limits  # noqa: E402
@@ -29,11 +29,8 @@ from agentft.serving.vllm_backend import lora_limits  # noqa: E402
 # Code tools only: llguidance does not bound a `format: uri` string by maxLength, so on random weights a retrieval
 # tool's URI argument can run past any token budget. Rows whose tools a grammar enforces fully (no
 # `dependentRequired`, ...), so that every constrained reply is a valid call even on random weights.
-ROWS = [
-    row
-    for row in read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")
-    if not any(f'"{keyword}"' in json.dumps(row["tools"]) for keyword in UNENFORCEABLE)
-][:6]
+CODE_ROWS = read_jsonl(ROOT / "datasets" / "code_tools" / "test.jsonl")
+ROWS = [row for row in CODE_ROWS if fully_enforceable(row["tools"])][:6]
 ADAPTERS = [None, "a", "b", "b", None, "a"]
 
 

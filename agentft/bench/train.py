@@ -102,6 +102,8 @@ def build_irrelevance_suite(held_out_tools: Path, out_file: Path, n: int = 100) 
 
 def check_irrelevance_suite(suite: Path, train_tools: Path) -> None:
     """The frozen suite was built on one split (the full BFCL folder's); on another, it may offer trained tools."""
+    if not suite.is_file():
+        raise AgentftError("the frozen irrelevance suite is missing", file=suite)
     trained = {t["function"]["name"] for t in json.loads(train_tools.read_text())}
     offered = {t["function"]["name"] for row in iter_jsonl(suite) for t in row.get("tools", [])}
     if offered & trained:
@@ -238,8 +240,6 @@ def bench_training(
         build_dataset(train_tools, dataset, data_config, command=["bench", "train"])
         irrelevance = tmp / "irrelevance"
         irrelevance.mkdir()
-        if not IRRELEVANCE_SUITE.is_file():
-            raise AgentftError("the frozen irrelevance suite is missing", file=IRRELEVANCE_SUITE)
         check_irrelevance_suite(IRRELEVANCE_SUITE, train_tools)
         shutil.copyfile(IRRELEVANCE_SUITE, irrelevance / f"{HELD_OUT_SUITE}.jsonl")
         common = [
@@ -334,7 +334,9 @@ def bench_training(
                 f"{base_key}|constrain_calls",
                 lambda: run_eval(backend, base_path, suites, tmp / "base_c.json", dtype, constrain_calls=True),
             )
-            constrained["adapter"] = run_eval(backend, str(merged), suites, tmp / "adapter_c.json", dtype, True)
+            constrained["adapter"] = run_eval(
+                backend, str(merged), suites, tmp / "adapter_c.json", dtype, constrain_calls=True
+            )
         manifest = json.loads((dataset / "manifest.json").read_text())
         results["training"] = {
             **sft.info["training"],

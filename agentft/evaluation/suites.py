@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,18 +49,14 @@ def calls_match(predicted: list[ToolCall], expected: list[ToolCall]) -> bool:
     return Counter(map(_call_key, predicted)) == Counter(map(_call_key, expected))
 
 
-def dataset_cases(
-    dataset_dir: str | Path, split: str, limit: int | None, sampling: SamplingParams, constrain_calls: bool = False
-) -> list[EvalCase]:
+def dataset_cases(dataset_dir: str | Path, split: str, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
     path = Path(dataset_dir) / f"{split}.jsonl"
     if not path.is_file():
         raise AgentftError(f"dataset has no {split!r} split", file=path)
-    return file_cases(path, limit, sampling, constrain_calls)
+    return file_cases(path, limit, sampling)
 
 
-def file_cases(
-    path: Path, limit: int | None, sampling: SamplingParams, constrain_calls: bool = False
-) -> list[EvalCase]:
+def file_cases(path: Path, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
     """Rows of any file in agentft's dataset format, scored by exact call match."""
     if not path.is_file():
         raise AgentftError("evaluation file not found", file=path)
@@ -69,15 +65,12 @@ def file_cases(
         if limit is not None and len(cases) >= limit:
             break
         *prompt, answer = row["messages"]
-        tools = row.get("tools", [])
-        request = GenerationRequest(prompt, tools, sampling=sampling, constrain_calls=constrain_calls and bool(tools))
+        request = GenerationRequest(messages=prompt, tools=row.get("tools", []), sampling=sampling)
         cases.append(EvalCase(request, message_calls(answer)))
     return cases
 
 
-def bfcl_cases(
-    bfcl_dir: str | Path, category: str, limit: int | None, sampling: SamplingParams, constrain_calls: bool = False
-) -> list[EvalCase]:
+def bfcl_cases(bfcl_dir: str | Path, category: str, limit: int | None, sampling: SamplingParams) -> list[EvalCase]:
     questions, answers_path = category_files(bfcl_dir, category)
     answers = {a["id"]: a for a in iter_jsonl(answers_path)} if answers_path else {}
     cases = []
@@ -86,7 +79,7 @@ def bfcl_cases(
             break
         tools = [t.to_openai() for t in parse_tools(entry["function"], source=questions)]
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *entry["question"][0]]
-        request = GenerationRequest(messages, tools, sampling=sampling, constrain_calls=constrain_calls)
+        request = GenerationRequest(messages=messages, tools=tools, sampling=sampling)
         cases.append(EvalCase(request, None, (category, entry, answers.get(entry["id"]))))
     return cases
 
@@ -184,12 +177,15 @@ def build_suites(
     suites: dict[str, list[EvalCase]] = {}
     if dataset_dir is not None:
         for split in splits:
-            suites[split] = dataset_cases(dataset_dir, split, limit, sampling, constrain_calls)
+            suites[split] = dataset_cases(dataset_dir, split, limit, sampling)
     for file in map(Path, files):
-        suites[file.stem] = file_cases(file, limit, sampling, constrain_calls)
+        suites[file.stem] = file_cases(file, limit, sampling)
     if bfcl_dir is not None:
         for category in categories:
             if is_relevance_category(category):
                 raise AgentftError(f"BFCL category {category!r}: only AST categories are evaluated here")
-            suites[f"bfcl:{category}"] = bfcl_cases(bfcl_dir, category, limit, sampling, constrain_calls)
+            suites[f"bfcl:{category}"] = bfcl_cases(bfcl_dir, category, limit, sampling)
+    if constrain_calls:  # rows without tools (plain chat) have no calls to hold
+        for case in (c for cases in suites.values() for c in cases if c.request.tools):
+            case.request = replace(case.request, constrain_calls=True)
     return suites
