@@ -530,11 +530,64 @@ def test_parallel_rows_include_every_combination_of_two_arguments(tmp_path, writ
     }
     config = BuildConfig(n=200, seed=0, mix={"parallel": 1}, ood_tools=0, general_calls=0)
     build_dataset(write_json([tool]), tmp_path / "p", config, command=["t"])
-    crossed = 0
+    crossed = side_by_side = repeated = 0
     for row in read_jsonl(tmp_path / "p" / "train.jsonl"):
         calls = _calls(row["messages"][-1])
-        assert states_all_values(row["messages"][-2]["content"], calls), row
+        query = row["messages"][-2]["content"]
+        assert states_all_values(query, calls), row
         cities, years = {c.arguments["city"] for c in calls}, {c.arguments["year"] for c in calls}
         pairs = {(c.arguments["city"], c.arguments["year"]) for c in calls}
         crossed += len(calls) == 4 and len(cities) == len(years) == 2 and len(pairs) == 4
-    assert crossed >= 5
+        # "in Tokyo and Paris in 2000 and 2010 respectively"; the first in full, "then again in Paris in 2010"
+        side_by_side += query.rstrip(".?").endswith("respectively")
+        repeated += bool(re.search(r", (then again|then repeat it|and the same|and also) ", query))
+    assert crossed >= 5 and side_by_side >= 5 and repeated >= 5
+
+
+def test_multiple_rows_offer_tools_near_the_needed_one_but_never_its_twin(tmp_path, write_json):
+    """Picking among tools is telling `area of a circle` from `area of a triangle`; random distractors never ask it.
+    A twin (the same function under another namespace) is never offered beside the needed tool: no request could
+    say which one it means."""
+
+    def tool(name, description):
+        return {"name": name, "description": description, "parameters": {"type": "object", "properties": {}}}
+
+    shapes = ["circle", "triangle", "square", "hexagon"]
+    areas = [tool(f"area_of_{s}", f"Compute the area of a {s} from its dimensions.") for s in shapes]
+    others = [tool(f"unrelated_{c}", f"Look up record {c} in the archive.") for c in "abcdefghijkl"]
+    twin = tool("geometry.area_of_circle", "Compute the area of a circle from its dimensions.")
+    config = BuildConfig(n=300, seed=0, mix={"multiple": 1}, ood_tools=0, general_calls=0, max_distractors=2)
+    build_dataset(write_json([*areas, twin, *others]), tmp_path / "m", config, command=["t"])
+    near = rows = 0
+    for row in read_jsonl(tmp_path / "m" / "train.jsonl"):
+        [call] = _calls(row["messages"][-1])
+        offered = {t["function"]["name"] for t in row["tools"]} - {call.name}
+        pair = {"area_of_circle", "geometry.area_of_circle"}
+        assert call.name not in pair or not pair & offered, row
+        if call.name.startswith("area_of_"):
+            rows += 1
+            near += any(name.startswith("area_of_") for name in offered)
+    # random picks of 1-2 among 16 others offer another area tool about a quarter of the time
+    assert rows > 40 and near / rows > 0.5
+
+
+@pytest.mark.parametrize(
+    ("description", "short"),
+    [
+        (
+            "Retrieves a list of components that match the specified identity criteria.",
+            "retrieve a list of components",
+        ),
+        ("Fetch the happiness index for a given country based on survey data.", "fetch the happiness index"),
+        ("Provides a weather forecast for a specified location, including temperature.", "provide a weather forecast"),
+        ("Initializes a pipeline using pre-trained models.", "initialize a pipeline"),
+        ("Calculates the distance between two geographical points.", None),  # nothing said about its inputs: whole
+        ("Searches using the index.", None),  # the head alone would be one word
+    ],
+)
+def test_requests_name_the_task_without_the_descriptions_qualifiers(description, short):
+    from agentft.dataset.queries import _short_task, _task
+
+    [tool] = parse_tools([{"name": "t", "description": description, "parameters": {"type": "object"}}])
+    assert _short_task(tool) == (short or _task(tool))
+    assert _task(tool).startswith(_short_task(tool))

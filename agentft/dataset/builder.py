@@ -6,6 +6,7 @@ the number of worker processes; dedup and split assignment happen afterwards in 
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -38,6 +39,7 @@ from agentft.dataset.negatives import (
 )
 from agentft.dataset.queries import (
     Paraphraser,
+    humanize,
     multi_query,
     no_tool_answer,
     repeated_query,
@@ -243,9 +245,7 @@ class ExampleFactory:
         offered = [tool for tool, _ in groups]
         distractors = {"multiple": 1.0, "parallel": 0.3, "parallel_multiple": 0.5}.get(kind, 0.0)
         if rng.random() < distractors:
-            taken = {t.name for t in offered}
-            others = [t for t in pool if t.name not in taken]
-            offered += rng.sample(others, min(len(others), rng.randint(1, self.config.max_distractors)))
+            offered += self._distractors(offered, pool, rng)
             rng.shuffle(offered)
         if kind == "parallel_multiple":
             query = multi_query(groups, rng)
@@ -335,6 +335,24 @@ class ExampleFactory:
                 dpo.append(("wrong_tool", self._dpo_json(prompt, chosen, rejected, "wrong_tool", tools_json)))
         key = _dedup_key(" ".join(str(m.get("content", "")) for m in conversation), calls)
         return Example(index, kind, ood, row_json, dpo, key)
+
+    def _distractors(self, needed: list[ToolSpec], pool: list[ToolSpec], rng: random.Random) -> list[ToolSpec]:
+        """1 to max_distractors other tools, half the time the ones nearest in topic (most description stems in
+        common): telling `area_of_circle` from `area_of_triangle` is what picking among tools takes, and random
+        neighbours never ask it."""
+        taken = {t.name for t in needed}
+        # never a twin of a needed tool (`calculate_boiling_point` beside `thermo.calculate_boiling_point`): no
+        # request could say which one it means
+        others = [t for t in pool if t.name not in taken and not any(_twins(t, n) for n in needed)]
+        k = min(len(others), rng.randint(1, self.config.max_distractors))
+        if rng.random() < 0.5:
+            topic = set().union(*(_topic(t) for t in needed))
+            near = sorted(others, key=lambda t: -len(_topic(t) & topic))
+            near = [t for t in near[: 2 * k] if _topic(t) & topic]
+            picked = rng.sample(near, min(k, len(near)))
+            rest = [t for t in others if t not in picked]
+            return picked + rng.sample(rest, k - len(picked))
+        return rng.sample(others, k)
 
     def _missing_tool(self, index, ood, rng, pool, synth) -> Example:
         """Hammer-style irrelevance: a real request for a tool, asked with that tool taken away."""
@@ -448,9 +466,38 @@ def mask_names(
 _WORD = re.compile(r"[a-z]{5,}")
 
 
+# Stems every kind of tool description uses; shared, they say nothing about two tools' topics being near.
+_COMMON_STEMS = {
+    w[:5]
+    for w in (
+        "given", "specified", "provided", "specific", "returns", "retrieves", "based", "using", "which", "their",
+        "about", "input", "output", "information", "details", "particular", "certain", "parameters", "function",
+        "value", "other", "these", "there", "within", "where", "should", "whether", "optional", "default",
+        "number", "string", "object",
+    )
+}  # fmt: skip
+
+
 def _stems(text: str) -> set[str]:
     """Crude 5-letter stems of content words ('multiplied' ~ 'multiply'), enough to spot topical overlap."""
     return {w[:5] for w in _WORD.findall(text.lower().replace("_", " "))}
+
+
+def _twins(a: ToolSpec, b: ToolSpec) -> bool:
+    """Tools a request could not tell apart: the same last name segment, or nearly the same words."""
+    if re.split(r"[.\-/]", a.name)[-1].lower() == re.split(r"[.\-/]", b.name)[-1].lower():
+        return True
+    ta, tb = _topic(a), _topic(b)
+    return len(ta & tb) >= 0.8 * max(1, len(ta | tb))
+
+
+def _topic(tool: ToolSpec) -> frozenset[str]:
+    return _described_topic(tool.name, tool.description)
+
+
+@functools.lru_cache(maxsize=4096)
+def _described_topic(name: str, description: str) -> frozenset[str]:
+    return frozenset(_stems(f"{humanize(name)} {description}") - _COMMON_STEMS)
 
 
 def _dedup_key(query: str, calls: list[ToolCall]) -> str:

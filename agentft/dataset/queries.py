@@ -49,7 +49,7 @@ def _imperative(text: str) -> str:
     if len(lowered) > 3 and lowered.endswith("s") and not lowered.endswith(("ss", "us", "is")):
         if lowered.endswith("ies"):
             first = first[:-3] + "y"
-        elif lowered.endswith(("ches", "shes", "sses", "xes", "zes")):
+        elif lowered.endswith(("ches", "shes", "sses", "xes", "zzes")):  # 'initializes' -> 'initialize'
             first = first[:-2]
         else:
             first = first[:-1]
@@ -66,6 +66,33 @@ def _task(tool: ToolSpec) -> str:
     if len(text) > 1 and text[1].isupper():  # an acronym ("API ...") keeps its case
         return text
     return text[0].lower() + text[1:]
+
+
+# Where a description's first sentence turns from what the tool does to how it is told (its inputs, its sources):
+# "fetch the happiness index | for a given country based on survey data". People ask for the first part and say
+# the rest with their values ("the happiness index of Norway in 2019"), so requests that always echo the whole
+# description teach a model to call only when a request reads like a tool's documentation.
+_QUALIFIER = re.compile(
+    r",| (?:for|of|in|on|from|to|with|by|using|via|into|at|within|between|across|under) (?:an?|the|some|any|all|each|"
+    r"every)? ?(?:given|specified|provided|specific|particular|certain|selected|supplied|user's|user-provided|input|"
+    r"requested)\b| (?:based on|according to|that|which|who|where|when|whose|if|given|as per|so that|in order to|"
+    r"depending on|along with|as well as|including|such as|using|e\.g\.|i\.e\.)\b| (?:and|or) (?:return|returns|"
+    r"provide|provides|give|gives|output|outputs|save|saves|store|stores)\b",
+    re.I,
+)
+
+
+def _short_task(tool: ToolSpec) -> str:
+    """'retrieve a list of components that match the specified identity criteria' -> 'retrieve a list of
+    components': the task as a person names it; the full description's task where the cut leaves under 2 words."""
+    task = _task(tool)
+    cut = _QUALIFIER.split(task, maxsplit=1)[0].strip()
+    return cut if len(cut.split()) >= 2 else task
+
+
+def _some_task(tool: ToolSpec, rng: random.Random) -> str:
+    """The task as the description states it, or (more often) only its head: requests vary in how much they echo."""
+    return _short_task(tool) if rng.random() < 0.6 else _task(tool)
 
 
 def humanize(name: str) -> str:
@@ -304,14 +331,15 @@ def _end(sentence: str) -> str:
     return sentence + ("?" if sentence.startswith(_QUESTION_LEADS) else ".")
 
 
-def _lead(tool: ToolSpec, rng: random.Random) -> str:
-    task = _task(tool)
+def _lead(tool: ToolSpec, rng: random.Random, task: str | None = None) -> str:
+    task = task or _some_task(tool, rng)
     return rng.choice(_LEADS).format(task=task, Task=task[0].upper() + task[1:])
 
 
 def _request(tool: ToolSpec, call: ToolCall, rng: random.Random, lead: str | None = None) -> str:
     """One natural request stating every argument: values woven into the sentence, code after a colon."""
-    lead = lead or _lead(tool, rng)
+    task = _some_task(tool, rng)
+    lead = lead or _lead(tool, rng, task)
     code = {k: v for k, v in call.arguments.items() if _is_code(tool, k, v)}
     phrases = [_arg_phrase(tool, k, v, rng) for k, v in call.arguments.items() if k not in code]
     rng.shuffle(phrases)
@@ -323,7 +351,7 @@ def _request(tool: ToolSpec, call: ToolCall, rng: random.Random, lead: str | Non
     elif style == 1:
         sentence = _end(f"{lead}, {_join(phrases, rng)}")
     else:  # the first detail up front: "In Lisbon, find hotels from 2025-03-02."
-        sentence = f"{_capital(phrases[0])}, {_task(tool)}" + (f" {_join(phrases[1:], rng)}." if phrases[1:] else ".")
+        sentence = f"{_capital(phrases[0])}, {task}" + (f" {_join(phrases[1:], rng)}." if phrases[1:] else ".")
     for key, value in code.items():
         label = _label(tool, key)
         sentence = sentence[:-1] + rng.choice([f" with this {label}:\n{value}", f":\n```\n{value}\n```", f": {value}"])
@@ -376,7 +404,21 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
         # every combination: "the population of Tokyo and Paris in 2000 and 2010"
         each = [_listed(tool, k, list(dict.fromkeys(c.arguments[k] for c in calls)), rng) for k in varying]
         return _end(f"{lead} {' '.join(each)}" + (f", {shared_text}" if shared_text else ""))
-    if varying and not coded and rng.random() < 0.5:  # "for Apple in 2019 and for Google in 2020", shared once
+    style = rng.random() if varying and not coded else 1.0
+    complete = all(k in c.arguments for c in calls for k in varying)
+    if style < 0.25 and len(varying) >= 2 and complete and scalar:
+        # side by side: "for Taylor Swift and Maroon 5, for 20 and 15 minutes respectively"
+        each = [_listed(tool, k, [c.arguments[k] for c in calls], rng) for k in varying]
+        return _end(f"{lead} {_join(each)} respectively" + (f", {shared_text}" if shared_text else ""))
+    if style < 0.5 and complete:  # the first in full, then what changes: "..., then again with a time of 10 s"
+        first = _request(tool, calls[0], rng, lead)[:-1]
+        again = rng.choice(["then again {}", "then repeat it {}", "and the same {}", "and also {}"])
+        rest = [
+            again.format(_join([_arg_phrase(tool, k, c.arguments[k], rng) for k in varying if k in c.arguments]))
+            for c in calls[1:]
+        ]
+        return f"{first}, " + ", ".join(rest) + "."
+    if style < 0.75:  # "for Apple in 2019 and for Google in 2020", shared once
         per_call = [
             _join([_arg_phrase(tool, k, c.arguments[k], rng) for k in varying if k in c.arguments]) for c in calls
         ]
