@@ -202,6 +202,7 @@ def bench_training(
     dpo_loss: tuple[str, ...] = ("sigmoid",),
     sft_adapter: str | None = None,
     constrain_calls: bool = False,
+    seed: int = 0,
     registry: Path = REGISTRY,
     log: Any = print,
 ) -> dict[str, Any]:
@@ -211,7 +212,8 @@ def bench_training(
     SFT stage is then not trained again (DPO settings compared from one SFT adapter, half an hour saved each); without
     `dpo_steps` it is only evaluated again (e.g. with `constrain_calls`). `constrain_calls`: base and adapter are also
     decoded with their calls held to the tools' schemas (`agentft eval --constrain-calls`), reported beside the free
-    decoding."""
+    decoding. `seed`: of the training data and of training (LoRA init, shuffling), to measure how much one recipe
+    varies from run to run; the held-out tools and the irrelevance suite stay the same."""
     if not 0 <= dpo_steps < steps:
         raise AgentftError(f"--dpo-steps must be in [0, --steps): {dpo_steps} of {steps}")
     reused = None
@@ -223,7 +225,7 @@ def bench_training(
                 f"--sft-adapter {reused.ref} is a {reused.info.get('stage')} adapter of {trained} steps; it must be "
                 f"an SFT adapter of --steps minus --dpo-steps = {steps - dpo_steps} steps"
             )
-    data_config = BuildConfig(**{"n": n, "seed": 0, "max_distractors": 3, **(build or {})})
+    data_config = BuildConfig(**{"n": n, "seed": seed, "max_distractors": 3, **(build or {})})
     data_config.validate()
     dtype = preferred_dtype()  # bfloat16 where the CPU computes it natively; emulated, it is many times slower
     from agentft.core.models import load_tokenizer, resolve_base_model
@@ -248,6 +250,7 @@ def bench_training(
             f"dtype={dtype}",
             "batch_size=2",
             "learning_rate=5e-4",
+            f"seed={seed}",
             "max_length=1536",
             "logging_steps=5",
             f"registry={registry}",

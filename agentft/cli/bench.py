@@ -102,6 +102,13 @@ def bench_train_cmd(
             "--constrain-calls) and report it beside the free decoding.",
         ),
     ] = False,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed of the training data and of training; rerun a recipe with 1, 2, … to see its run-to-run spread "
+            "(held-out tools and irrelevance suite unchanged)."
+        ),
+    ] = 0,
 ) -> None:
     """Accuracy of the embedded base vs base + an adapter (SFT, then DPO with --dpo-steps) trained only on agentft
     data, on every BFCL AST category in the BFCL folder and on irrelevance asked of tools held out of training
@@ -119,6 +126,7 @@ def bench_train_cmd(
         "dpo_loss": tuple(_names(dpo_loss)),
         "sft_adapter": sft_adapter,
         "constrain_calls": constrain_calls,
+        "seed": seed,
     }
     _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **dpo)})
 
