@@ -32,6 +32,20 @@ def test_decode_rate_reports_unmeasurable_runs_as_none():
     assert "| embedded | llguidance | 100% | 20.0 | n/a |" in summary_markdown({"serve": serve})
 
 
+def test_training_summary_shows_the_constrained_decoding_where_it_was_measured():
+    from agentft.bench.report import summary_markdown
+
+    record = json.loads((ROOT / "bench" / "train.json").read_text())["train"]
+    acc = record["accuracy"]["bfcl:parallel"]
+    markdown = summary_markdown({"train": record})
+    row = f"| bfcl:parallel | {acc['n']} | {acc['base']:.1%} | {acc['adapter']:.1%} | {acc['delta_points']:+.1f} |"
+    assert f"{row} {acc['base_constrained']:.1%} | {acc['adapter_constrained']:.1%} |" in markdown
+    for entry in record["accuracy"].values():  # a record of free decoding only keeps five columns
+        for key in ("base_constrained", "adapter_constrained", "adapter_constrained_errors"):
+            entry.pop(key, None)
+    assert f"{row}\n" in summary_markdown({"train": record})
+
+
 def test_bench_summary_collects_the_records(tmp_path):
     """Each record in bench/ (as `agentft bench NAME` writes it) lands in results.json and results.md unchanged."""
     for name in ("router", "serve"):

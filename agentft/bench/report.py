@@ -96,13 +96,16 @@ def summary_markdown(results: dict[str, Any]) -> str:
         lines += [
             "## training (SmolLM2-135M, CPU)",
             "",
-            "| suite | n | base | adapter | delta (points) |",
-            "|---|---|---|---|---|",
         ]
+        # `bench train --constrain-calls` also decodes both models with their calls held to the tools' schemas
+        constrained = all("adapter_constrained" in acc for acc in train["accuracy"].values())
+        extra = " base, constrained | adapter, constrained |" if constrained else ""
+        lines += [f"| suite | n | base | adapter | delta (points) |{extra}", "|---" * (7 if constrained else 5) + "|"]
         for suite, acc in train["accuracy"].items():
-            lines.append(
-                f"| {suite} | {acc['n']} | {acc['base']:.1%} | {acc['adapter']:.1%} | {acc['delta_points']:+.1f} |"
-            )
+            row = f"| {suite} | {acc['n']} | {acc['base']:.1%} | {acc['adapter']:.1%} | {acc['delta_points']:+.1f} |"
+            if constrained:
+                row += f" {acc['base_constrained']:.1%} | {acc['adapter_constrained']:.1%} |"
+            lines.append(row)
         t = train["training"]
         line = f"training: {t['steps']} steps in {t['train_seconds']:.0f} s, {t['tokens_per_s']:.0f} tokens/s"
         if "overhead" in train:  # `bench train --overhead-steps 0` skips the comparison
