@@ -413,10 +413,7 @@ def _repeated(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:
     if style < 0.5 and complete:  # the first in full, then what changes: "..., then again with a time of 10 s"
         first = _request(tool, calls[0], rng, lead)[:-1]
         again = rng.choice(["then again {}", "then repeat it {}", "and the same {}", "and also {}"])
-        rest = [
-            again.format(_join([_arg_phrase(tool, k, c.arguments[k], rng) for k in varying if k in c.arguments]))
-            for c in calls[1:]
-        ]
+        rest = [again.format(_join([_arg_phrase(tool, k, c.arguments[k], rng) for k in varying])) for c in calls[1:]]
         return f"{first}, " + ", ".join(rest) + "."
     if style < 0.75:  # "for Apple in 2019 and for Google in 2020", shared once
         per_call = [
