@@ -1,4 +1,5 @@
 import json
+import random
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_data
 from agentft.dataset.general import GENERAL_TOOLS
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.dataset.queries import states_all_values
+from agentft.dataset.synth import ArgumentSynthesizer
 from agentft.dataset.values import CONCEPT_VALUES, concept_for, description_examples, hint_for
 from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
@@ -514,6 +516,21 @@ def test_synthesized_strings_fit_the_parameter(tmp_path, write_json):
     assert {c.arguments["instrument"] for c in calls} <= set(CONCEPT_VALUES["instrument"])
     assert "Austin, TX" in {c.arguments["city"] for c in calls}  # the description's example, some of the time
     assert all(not re.fullmatch(r"[a-z]+", c.arguments["store_id"]) for c in calls)  # an id, not a stray word
+
+
+@pytest.mark.parametrize(
+    ("schema", "shape"),
+    [
+        ({"format": "uri", "pattern": "^https://"}, r"https://[\w.-]+\.\w+.*"),  # not the bare prefix
+        ({"pattern": "^[A-Z]{3}$"}, r"[A-Z]{3}"),  # a value only the pattern's own generator gives
+        ({"format": "date", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}, r"(19|20)\d\d-[01]\d-[0-3]\d"),  # a real date
+    ],
+)
+def test_patterned_strings_are_real_values_that_match(schema, shape):
+    synth = ArgumentSynthesizer(random.Random(0))
+    values = [synth.value({"type": "string", **schema}, "document") for _ in range(20)]
+    assert all(re.fullmatch(shape, v) for v in values), values
+    assert len(set(values)) > 5
 
 
 def test_parallel_rows_include_every_combination_of_two_arguments(tmp_path, write_json):

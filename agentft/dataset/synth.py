@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import uuid
 from typing import Any
 
@@ -106,6 +107,13 @@ def _infer_type(schema: dict[str, Any]) -> str | None:
     return None
 
 
+def _matches(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:  # an ECMA-only construct: leave it to the pattern's own generator
+        return False
+
+
 class ArgumentSynthesizer:
     """Draws schema-valid arguments. One instance per example keeps generation reproducible per seed."""
 
@@ -183,15 +191,23 @@ class ArgumentSynthesizer:
         return self.rng.random() < 0.5
 
     def _string(self, name: str, schema: dict[str, Any]) -> str:
-        fmt = schema.get("format")
         lo = schema.get("minLength", 0)
         hi = schema.get("maxLength")
-        if "pattern" in schema:
-            for _ in range(10):
-                text = self.regex.xeger(schema["pattern"])
-                if lo <= len(text) and (hi is None or len(text) <= hi):
-                    return text
-            return text
+        if "pattern" not in schema:
+            return self._unpatterned_string(name, schema, lo, hi)
+        for _ in range(10):
+            # a pattern often pins only a prefix ("^https://" on a URI): its own shortest match is no real value
+            natural = self._unpatterned_string(name, schema, lo, hi)
+            if lo <= len(natural) and (hi is None or len(natural) <= hi) and _matches(schema["pattern"], natural):
+                return natural
+        for _ in range(10):
+            text = self.regex.xeger(schema["pattern"])
+            if lo <= len(text) and (hi is None or len(text) <= hi):
+                return text
+        return text
+
+    def _unpatterned_string(self, name: str, schema: dict[str, Any], lo: int, hi: int | None) -> str:
+        fmt = schema.get("format")
         if fmt == "uuid":
             return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         if fmt in FORMAT_POOLS:
