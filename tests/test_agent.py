@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("outlines")
 pytest.importorskip("sentence_transformers")
 
-from conftest import ROOT, read_jsonl, train_frozen_router  # noqa: E402
+from conftest import ROOT, SCHEMAS, read_jsonl, train_frozen_router  # noqa: E402
 
 from agentft.agent import Agent  # noqa: E402
 from agentft.agent.agent import CLARIFY, ROUTING_FAILED  # noqa: E402
@@ -19,6 +19,9 @@ from agentft.agent.executors import (  # noqa: E402
     redact_pii,
 )
 from agentft.agent.skills import skill_toolsets  # noqa: E402
+from agentft.core.calls import ToolCall  # noqa: E402
+from agentft.core.tools import load_tools  # noqa: E402
+from agentft.core.validation import validate_call  # noqa: E402
 from agentft.router.router import Route  # noqa: E402
 from agentft.serving.embedded import EmbeddedBackend  # noqa: E402
 
@@ -162,8 +165,14 @@ def test_code_sandbox_confines_files_and_blocks_network(tmp_path):
 
 def test_retrieval_and_safety_executors_really_work():
     store = DocumentStore(ROOT / "examples" / "docs")
-    assert store.search_documents("vacation days carry over").startswith("vacation-policy")
-    assert "25 days" in store.fetch_document("vacation-policy")
+    retrieval = {t.name: t for t in load_tools(SCHEMAS / "retrieval_tools.json")}
+    found = store.search_documents("vacation days carry over")
+    doc_id = found.split(":")[0]
+    assert "Vacation" in found.splitlines()[0]
+    # what search returns is what the schema lets a model fetch: the search-then-fetch loop can be walked
+    assert not validate_call(ToolCall(name="fetch_document", arguments={"document": doc_id}), retrieval)
+    assert "25 days" in store.fetch_document(doc_id) and "25 days" in store.fetch_document("vacation-policy")
+    assert doc_id in str(pytest.raises(ToolExecutionError, store.fetch_document, "nope").value)
     assert store.lookup_glossary("SLA").startswith("SLA:")
     redacted = redact_pii("Mail ann@example.com or call 555-867-5309, SSN 123-45-6789.", replacement="[PII]")
     assert "ann@example.com" not in redacted and "555-867-5309" not in redacted and "123-45-6789" not in redacted

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -216,29 +217,40 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 
 class DocumentStore:
+    """Markdown files as documents, each known by a UUID derived from its file name: the retrieval tools' schema
+    takes a document as a UUID or an https URL, so ids like `vacation-policy` could never pass validation and
+    a model that searched first would have nothing it may fetch."""
+
     def __init__(self, folder: str | Path):
-        self.docs = {p.stem: p.read_text() for p in sorted(Path(folder).glob("*.md"))}
+        texts = {p.stem: p.read_text() for p in sorted(Path(folder).glob("*.md"))}
+        self.ids = {stem: str(uuid.uuid5(uuid.NAMESPACE_URL, f"agentft-docs/{stem}")) for stem in texts}
+        self.docs = {self.ids[stem]: text for stem, text in texts.items()}
 
     def _score(self, query: str, text: str) -> int:
         words = set(_WORD.findall(query.lower()))
         return sum(1 for w in _WORD.findall(text.lower()) if w in words)
 
+    def _title(self, doc_id: str) -> str:
+        return self.docs[doc_id].splitlines()[0].lstrip("# ")
+
     def search_documents(self, query: str, top_k: int = 3, filters: Any = None) -> str:
         ranked = sorted(self.docs, key=lambda d: -self._score(query, self.docs[d]))
         hits = [d for d in ranked if self._score(query, self.docs[d])][:top_k]
-        return "\n".join(f"{d}: {self.docs[d].splitlines()[0].lstrip('# ')}" for d in hits) or "no documents found"
+        return "\n".join(f"{d}: {self._title(d)}" for d in hits) or "no documents found"
 
     def fetch_document(self, document: str, max_chars: int = 2000) -> str:
-        if document not in self.docs:
-            raise ToolExecutionError(f"unknown document {document!r}; known: {', '.join(self.docs)}")
-        return self.docs[document][:max_chars]
+        doc_id = self.ids.get(document, document)  # a file name is accepted too, for people calling it by hand
+        if doc_id not in self.docs:
+            known = "; ".join(f"{d} ({self._title(d)})" for d in self.docs)
+            raise ToolExecutionError(f"unknown document {document!r}; known: {known}")
+        return self.docs[doc_id][:max_chars]
 
     def summarize_document(self, document_id: str, style: str = "brief", max_words: int = 60) -> str:
         words = self.fetch_document(document_id).split()
         return " ".join(words[:max_words])
 
     def lookup_glossary(self, term: str, language: str = "en") -> str:
-        for line in self.docs.get("glossary", "").splitlines():
+        for line in self.docs.get(self.ids.get("glossary", ""), "").splitlines():
             if line.lower().lstrip("- ").startswith(term.lower() + ":"):
                 return line.lstrip("- ")
         raise ToolExecutionError(f"{term!r} is not in the glossary")
