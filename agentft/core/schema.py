@@ -244,13 +244,18 @@ def normalize_schema(schema: dict[str, Any]) -> dict[str, Any]:
 PATTERN_TIMEOUT_S = 0.05
 
 
+def pattern_search(pattern: str, text: str) -> bool:
+    """`pattern` found in `text`, within PATTERN_TIMEOUT_S (TimeoutError past it)."""
+    return regex.search(pattern, text, timeout=PATTERN_TIMEOUT_S) is not None
+
+
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]):
     """`pattern` with a time bound: Python's `re` backtracks without limit, so one tool schema with `^(a+)+$`
     and one argument the model got wrong would hang validation (and every server thread behind it)."""
     if not validator.is_type(instance, "string"):
         return
     try:
-        matched = regex.search(pattern, instance, timeout=PATTERN_TIMEOUT_S) is not None
+        matched = pattern_search(pattern, instance)
     except TimeoutError:
         yield ValidationError(f"{instance[:80]!r}: pattern {pattern!r} took too long to check")
         return

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import uuid
 from typing import Any
 
+import regex
+
 from agentft.core.calls import ToolCall
 from agentft.core.errors import AgentftError, json_path
+from agentft.core.schema import pattern_search
 from agentft.core.tools import ToolSpec
 from agentft.core.validation import validate_call
 from agentft.dataset.values import (
@@ -109,8 +111,8 @@ def _infer_type(schema: dict[str, Any]) -> str | None:
 
 def _matches(pattern: str, text: str) -> bool:
     try:
-        return re.search(pattern, text) is not None
-    except re.error:  # an ECMA-only construct: leave it to the pattern's own generator
+        return pattern_search(pattern, text)
+    except (TimeoutError, regex.error):  # a catastrophic or unusual pattern: leave it to its own generator
         return False
 
 
