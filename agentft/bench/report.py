@@ -100,7 +100,8 @@ def summary_markdown(results: dict[str, Any]) -> str:
         # `bench train --constrain-calls` also decodes both models with their calls held to the tools' schemas
         constrained = all("adapter_constrained" in acc for acc in train["accuracy"].values())
         extra = " base, constrained | adapter, constrained |" if constrained else ""
-        lines += [f"| suite | n | base | adapter | delta (points) |{extra}", "|---" * (7 if constrained else 5) + "|"]
+        header = f"| suite | n | base | adapter | delta (points) |{extra}"
+        lines += [header, "|---" * (header.count("|") - 1) + "|"]
         for suite, acc in train["accuracy"].items():
             row = f"| {suite} | {acc['n']} | {acc['base']:.1%} | {acc['adapter']:.1%} | {acc['delta_points']:+.1f} |"
             if constrained:

@@ -109,6 +109,10 @@ def _infer_type(schema: dict[str, Any]) -> str | None:
     return None
 
 
+def _fits(text: str, lo: int, hi: int | None) -> bool:
+    return lo <= len(text) and (hi is None or len(text) <= hi)
+
+
 def _matches(pattern: str, text: str) -> bool:
     try:
         return pattern_search(pattern, text)
@@ -200,11 +204,11 @@ class ArgumentSynthesizer:
         for _ in range(10):
             # a pattern often pins only a prefix ("^https://" on a URI): its own shortest match is no real value
             natural = self._unpatterned_string(name, schema, lo, hi)
-            if lo <= len(natural) and (hi is None or len(natural) <= hi) and _matches(schema["pattern"], natural):
+            if _fits(natural, lo, hi) and _matches(schema["pattern"], natural):
                 return natural
         for _ in range(10):
             text = self.regex.xeger(schema["pattern"])
-            if lo <= len(text) and (hi is None or len(text) <= hi):
+            if _fits(text, lo, hi):
                 return text
         return text
 
