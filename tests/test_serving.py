@@ -164,6 +164,21 @@ def test_constraint_schema_drops_regex_format_and_bounds_strings():
     assert constraint_schema({"type": ["string", "null"]}, "llguidance", 10)["maxLength"] == 10
 
 
+@pytest.mark.parametrize(
+    ("array", "max_items"),
+    [
+        ({"items": {"enum": ["a", "b", "c"]}, "uniqueItems": True}, 3),
+        ({"items": {"enum": ["a", "b", "c"]}, "uniqueItems": True, "maxItems": 2}, 2),
+        ({"items": {"const": "a"}, "uniqueItems": True}, 1),
+        ({"items": {"enum": ["a", "b", "c"]}}, None),  # repeats are allowed: no bound
+        ({"items": {"type": "string"}, "uniqueItems": True}, None),
+    ],
+)
+def test_constraint_schema_bounds_unique_enum_arrays(array, max_items):
+    """A unique array of enum values can hold no more items than the enum has values."""
+    assert constraint_schema({"type": "array", **array}, "llguidance").get("maxItems") == max_items
+
+
 def test_serve_benchmark_measures_each_backend(backend):
     from agentft.bench.serve import bench_backend
 

@@ -109,6 +109,12 @@ def constraint_schema(schema: Any, grammar: str, max_string_length: int | None =
             out[key] = value
         else:
             out[key] = constraint_schema(value, grammar, max_string_length)
+    items = out.get("items")
+    if out.get("uniqueItems") and isinstance(items, dict) and ("enum" in items or "const" in items):
+        # no grammar enforces uniqueness, but it can stop a looping model at the count of distinct values: a weak
+        # adapter otherwise repeats `"credit_card", ` until `max_new_tokens` and the whole reply is lost
+        distinct = len(items["enum"]) if "enum" in items else 1
+        out["maxItems"] = min(out.get("maxItems", distinct), distinct)
     types = out.get("type") if isinstance(out.get("type"), list) else [out.get("type")]  # ["string", "null"] too
     if max_string_length is not None and "string" in types and not {"enum", "const", "pattern"} & schema.keys():
         out["maxLength"] = max(

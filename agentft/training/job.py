@@ -171,7 +171,9 @@ def _train_and_register(
     shutil.copy(metrics_path, job_dir / "metrics.jsonl")
     plot_losses(records, job_dir / "loss.png", f"{config.name} ({config.stage})")
     log(f"{config.name}: trained in {seconds:.1f}s; evaluating base vs adapter")
+    started = time.perf_counter()
     evaluation = evaluate_adapter(ctx, model)
+    timing = {"train": seconds, "eval": time.perf_counter() - started}
     manifest = Path(config.dataset) / "manifest.json"
     info: dict[str, Any] = {
         "status": "ok",
@@ -188,12 +190,15 @@ def _train_and_register(
         "eval": evaluation,
     }
     if post_train is not None:
+        started = time.perf_counter()
         post_train(ctx, model, info)
+        timing["checks"] = time.perf_counter() - started
     write_json_atomic(job_dir / "eval.json", evaluation)
     write_text_atomic(job_dir / "config.yaml", yaml.safe_dump(config.model_dump(), sort_keys=False))
     write_text_atomic(job_dir / "README.md", adapter_card(config, info))
     entry = AdapterRegistry(config.registry).register(config.name, job_dir, info)
-    log(f"{config.name}: registered {entry.ref} at {entry.path} (status: {entry.status})")
+    spent = ", ".join(f"{stage} {s:.0f} s" for stage, s in timing.items())
+    log(f"{config.name}: registered {entry.ref} at {entry.path} (status: {entry.status}; {spent})")
     if entry.status == "rejected":
         raise AgentftError(f"{entry.ref} rejected by the safety gate: {info.get('safety', {}).get('reason')}")
     return entry
