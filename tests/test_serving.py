@@ -128,37 +128,6 @@ def test_mixed_adapter_batch_equals_single_runs(backend):
     assert len({c.text for c in backend.generate(same)}) == 3
 
 
-def test_rows_sharing_a_system_turn_decode_as_alone(tiny_model, tiny_adapters):
-    """Rows with the same tools (a safety suite, a test split) reuse one prefill of their system turn; each reply
-    is still the one the row gets decoded alone."""
-    from agentft.serving import embedded
-
-    backend = _load("embedded", tiny_model, tiny_adapters)
-    tools = ROWS[-1]["tools"]
-    questions = [r["messages"][1]["content"] for r in ROWS]
-    requests = [
-        GenerationRequest([ROWS[0]["messages"][0], {"role": "user", "content": q}], tools, adapter, None, sampling)
-        for q, adapter in zip(questions, [None, "a", None, "a", "a", None, "b", None, "a", "a"], strict=True)
-        for sampling in [SamplingParams(max_new_tokens=12)]
-    ]
-    prompts = [embedded.render_prompt(backend.tokenizer, r) for r in requests]
-    assert sorted(len(i) for i, _ in backend._shared_prefixes(requests, prompts)) == [4, 5]  # "b" is alone
-    shared = backend.generate(requests)
-    backend.share_prefixes = False
-    assert not backend._shared_prefixes(requests, prompts)
-    alone = [backend.generate([r])[0] for r in requests]
-    assert [c.text for c in shared] == [c.text for c in alone]
-    assert [c.new_tokens for c in shared] == [c.new_tokens for c in alone]
-
-
-def test_shared_prefix_benchmark_times_both_ways_on_the_safety_suite(tiny_model, tiny_adapters):
-    from agentft.bench.serve import bench_shared_prefix
-
-    result = bench_shared_prefix(_load("embedded", tiny_model, tiny_adapters), ROOT / "datasets/safety/v1/suite.jsonl")
-    assert result["cases"] == 40 and result["same_replies"]
-    assert result["speedup"] > 0 and set(result["seconds"]) == {"shared_prefix", "batched"}
-
-
 def test_unknown_adapter_is_a_clear_error(backend):
     request = _requests(False, adapter="nope", max_new_tokens=2)[0]
     with pytest.raises(ValueError, match="unknown adapter 'nope'; loaded: a, b"):

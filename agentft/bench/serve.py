@@ -2,8 +2,7 @@
 
 Per backend (embedded, vLLM): schema-valid rate with and without constraints, per-token cost of each grammar
 engine against unconstrained decoding of the same requests, multi-LoRA throughput of a batch mixing three adapters
-against the base alone, adapter switch latency, and the OpenAI endpoint with routing (`auto`) vs a named adapter;
-for embedded, the safety gate's suite with shared system turns prefilled once vs batched row by row.
+against the base alone, adapter switch latency, and the OpenAI endpoint with routing (`auto`) vs a named adapter.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agentft.adapters.safety_gate import DEFAULT_SUITE
 from agentft.core.io import iter_jsonl
 from agentft.core.models import DEFAULT_BASE
 from agentft.core.tools import SKILL_TOOLS, parse_tools
@@ -139,30 +137,6 @@ def bench_backend(
     return result
 
 
-def bench_shared_prefix(backend: Any, suite: Path) -> dict[str, Any]:
-    """The safety gate's workload on the base, its system turns prefilled once per tool set (the default) and
-    batched row by row as before, same process, in that order and again reversed; the replies must be equal."""
-    from agentft.adapters.safety_gate import load_suite
-
-    cases = load_suite(suite)
-    requests = [GenerationRequest(c.messages, c.tools, None, None, SamplingParams(24)) for c in cases]
-    runs: dict[str, list[float]] = {"shared_prefix": [], "batched": []}
-    texts: dict[str, list[str]] = {}
-    for label in ("shared_prefix", "batched", "batched", "shared_prefix"):
-        backend.share_prefixes = label == "shared_prefix"
-        started = time.perf_counter()
-        texts[label] = [c.text for c in backend.generate(requests)]
-        runs[label].append(time.perf_counter() - started)
-    backend.share_prefixes = True
-    seconds = {label: statistics.mean(times) for label, times in runs.items()}
-    return {
-        "cases": len(cases),
-        "seconds": {label: round(s, 2) for label, s in seconds.items()},
-        "speedup": seconds["batched"] / seconds["shared_prefix"],
-        "same_replies": texts["shared_prefix"] == texts["batched"],
-    }
-
-
 def bench_serve(
     datasets: Path,
     base: str = DEFAULT_BASE,
@@ -192,8 +166,6 @@ def bench_serve(
             backend = load_backend(kind, path, folders, max_string_length=64, **options)
             grammars = GRAMMAR_BACKENDS if kind == "embedded" else ("llguidance",)
             results[kind] = bench_backend(backend, grammars, free, constrained)
-            if kind == "embedded":
-                results[kind]["shared_prefix"] = bench_shared_prefix(backend, Path(DEFAULT_SUITE))
             results[kind]["routing_front"] = bench_front(backend, list(folders), router, free)
             del backend
             gc.collect()

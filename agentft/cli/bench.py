@@ -202,12 +202,6 @@ def _run_serve_bench(base: str, backends: tuple[str, ...] = ("embedded", "vllm")
             f"({front['overhead_p50']:+.1%}), {front['auto']['requests_per_s']:.2f} vs "
             f"{front['named']['requests_per_s']:.2f} requests/s; routing {front['router_ms_p50']:.2f} ms"
         )
-        if "shared_prefix" in run_set:
-            shared = run_set["shared_prefix"]
-            console.print(
-                f"  safety suite ({shared['cases']} cases): shared system turns {shared['speedup']:.2f}x vs batched, "
-                f"same replies: {shared['same_replies']}"
-            )
         multi = run_set["multi_lora"]
         console.print(
             f"  multi-LoRA (3 adapters mixed vs base): {multi['throughput_ratio']:.2f}x; "

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agentft.core.chat_template import END_OF_TURN
 from agentft.serving.protocol import (
     Completion,
     GenerationRequest,
@@ -25,7 +23,6 @@ from agentft.serving.protocol import (
 )
 
 BASE_ADAPTER = "__base__"
-MIN_SHARED_PREFIX_CHARS = 1000  # below ~250 tokens, one batched prefill costs less than decoding rows one by one
 
 
 class EmbeddedBackend:
@@ -41,14 +38,12 @@ class EmbeddedBackend:
         batch_size: int = 8,
         grammar: str = "llguidance",
         max_string_length: int | None = None,
-        share_prefixes: bool = True,
     ):
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.grammar = grammar  # Outlines grammar backend for requests that carry a schema
         self.max_string_length = max_string_length  # bound unbounded strings under constraints
-        self.share_prefixes = share_prefixes  # greedy rows with one system turn and adapter prefill it once
         self._grammars: Any = None
         self._stop_ids = stop_token_ids(tokenizer)
         self.mask_seconds = 0.0  # time spent computing grammar masks, all runs (`agentft bench serve` reads it)
@@ -90,68 +85,14 @@ class EmbeddedBackend:
 
             return generate_constrained(self, requests)
         results: list[Completion | None] = [None] * len(requests)
-        prompts = [render_prompt(self.tokenizer, r) for r in requests]
-        for indices, prefix in self._shared_prefixes(requests, prompts):
-            shared = self._run_from_prefix(requests, prompts, indices, prefix)
-            for index, completion in zip(indices, shared, strict=True):
-                results[index] = completion
         # Sorting by prompt length keeps left padding (and wasted compute) small: on 2 cores a batch costs its prefill.
-        order = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: len(prompts[i]))
+        lengths = [len(render_prompt(self.tokenizer, r)) for r in requests]
+        order = sorted(range(len(requests)), key=lengths.__getitem__)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             for index, completion in zip(chunk, self._generate_batch([requests[i] for i in chunk]), strict=True):
                 results[index] = completion
         return [r for r in results if r is not None]
-
-    def _shared_prefixes(self, requests: list[GenerationRequest], prompts: list[str]) -> list[tuple[list[int], str]]:
-        """Rows on one adapter whose prompts open with the same long text (the system turn with its tools, ~700
-        tokens against a ~60-token question in the safety suite): (their indices, that text). Their prefix is then
-        computed once instead of once per row, which on 2 cores halves the suite's time: there a batch costs its
-        prefill, not its decoding."""
-        groups: dict[tuple[str | None, str], list[int]] = {}
-        for i, (request, prompt) in enumerate(zip(requests, prompts, strict=True) if self.share_prefixes else ()):
-            if request.sampling.temperature == 0 and request.messages and request.messages[0]["role"] == "system":
-                system = render_prompt(self.tokenizer, replace(request, messages=request.messages[:1]))
-                prefix = system[: system.rfind(END_OF_TURN) + len(END_OF_TURN)]
-                if len(prefix) >= MIN_SHARED_PREFIX_CHARS and prompt.startswith(prefix):
-                    groups.setdefault((request.adapter, prefix), []).append(i)
-        return [(indices, prefix) for (_, prefix), indices in groups.items() if len(indices) > 1]
-
-    def _run_from_prefix(
-        self, requests: list[GenerationRequest], prompts: list[str], indices: list[int], prefix: str
-    ) -> list[Completion]:
-        """Greedy rows sharing `prefix`, one at a time from a copy of its key/value cache."""
-        import copy
-
-        import torch
-
-        adapter = requests[indices[0]].adapter
-        self._check_adapters([requests[indices[0]]])
-        started = time.perf_counter()
-        prefix_ids = self.tokenizer(prefix, return_tensors="pt", add_special_tokens=False)["input_ids"]
-        completions = []
-        with torch.inference_mode(), self._adapter_context(adapter):
-            cache = self.model(input_ids=prefix_ids.to(self.model.device), use_cache=True).past_key_values
-            for i in indices:
-                ids = self.tokenizer(prompts[i], return_tensors="pt", add_special_tokens=False)["input_ids"]
-                if not torch.equal(ids[0, : prefix_ids.shape[1]], prefix_ids[0]):  # the text split differently
-                    completions.append(self._run([requests[i]], {adapter})[0])
-                    continue
-                output = self.model.generate(
-                    input_ids=ids.to(self.model.device),
-                    attention_mask=torch.ones_like(ids).to(self.model.device),
-                    past_key_values=copy.deepcopy(cache),
-                    max_new_tokens=requests[i].sampling.max_new_tokens,
-                    eos_token_id=self._stop_ids,
-                    pad_token_id=self.tokenizer.pad_token_id,
-                    do_sample=False,
-                    temperature=None,
-                    top_p=None,
-                    top_k=None,
-                )
-                text, n_tokens = decode_reply(self.tokenizer, output[0, ids.shape[1] :].tolist(), self._stop_ids)
-                completions.append(make_completion(requests[i], text, started, n_tokens))
-        return completions
 
     def _check_adapters(self, requests: list[GenerationRequest]) -> set[str | None]:
         wanted = {r.adapter for r in requests}
