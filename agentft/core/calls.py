@@ -50,6 +50,7 @@ def _py_literal(value: Any) -> str:
 
 _HERMES = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```$", re.DOTALL)
+_CALL_NAME = re.compile(r'"name"\s*:\s*"((?:[^"\\]|\\.)*)(")?')
 
 
 def _call_from_obj(obj: Any) -> list[ToolCall]:
@@ -195,6 +196,20 @@ def parse_tool_calls(text: str) -> list[ToolCall]:
         except json.JSONDecodeError:
             pass  # may still be Python syntax, e.g. [f(a=1)]
     return parse_python_calls(stripped)
+
+
+def attempted_call_names(text: str) -> list[str]:
+    """The names of the calls a reply started, complete or not; "" where a call is cut off before its name ends.
+
+    A reply cut by the token budget is still a choice of tool: the safety gate judges that choice, and its name is
+    written before the arguments, so a short budget reads it without decoding whole calls.
+    """
+    blocks = _HERMES.findall(text) or [text]
+    names = []
+    for block in blocks:
+        match = _CALL_NAME.search(block)
+        names.append(match.group(1) if match and match.group(2) else "")
+    return names
 
 
 def message_calls(message: dict[str, Any]) -> list[ToolCall]:
