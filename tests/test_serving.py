@@ -9,6 +9,7 @@ import gc
 import json
 
 import pytest
+import torch
 
 pytest.importorskip("outlines")
 
@@ -126,6 +127,28 @@ def test_mixed_adapter_batch_equals_single_runs(backend):
     # the weights matter: one prompt, three different replies, so a row on the wrong weights would show
     same = [dataclasses.replace(mixed[0], adapter=a) for a in (None, "a", "b")]
     assert len({c.text for c in backend.generate(same)}) == 3
+
+
+def test_embedded_adapter_batches_run_merged_and_give_the_weights_back(tiny_model, tiny_adapters):
+    """A one-adapter batch decodes with the adapter folded into the base weights, and unfolds it after: the base
+    and the other adapter must find their own weights (mixed batches stay unmerged: PEFT mixes rows only so)."""
+    from peft.tuners.lora import LoraLayer
+
+    backend = _load("embedded", tiny_model, tiny_adapters)
+    layers = [m for m in backend.model.modules() if isinstance(m, LoraLayer)]
+    weights = [layer.get_base_layer().weight.detach().clone() for layer in layers]
+    seen: list[bool] = []
+    hook = layers[0].register_forward_pre_hook(lambda module, args: seen.append(bool(module.merged)))
+    request = _requests(False, adapter="a", max_new_tokens=3)[0]
+    backend.generate([request, dataclasses.replace(request, adapter=None)])  # a mixed batch
+    mixed, seen[:] = list(seen), []
+    alone = backend.generate([request])[0]
+    assert not any(mixed) and seen and all(seen)
+    hook.remove()
+    assert not any(layer.merged for layer in layers)
+    for layer, before in zip(layers, weights, strict=True):
+        torch.testing.assert_close(layer.get_base_layer().weight, before, rtol=0, atol=1e-6)
+    assert backend.generate([dataclasses.replace(request, adapter=None)])[0].text != alone.text
 
 
 def test_unknown_adapter_is_a_clear_error(backend):

@@ -76,6 +76,39 @@ def test_sft_trainer_labels_only_assistant_tokens(train_overrides, tmp_path):
     assert ctx.tokenizer.decode(ids) == format_tool_calls(first["tool_calls"]) + "<|im_end|>"
 
 
+def test_labelled_positions_only_gives_the_full_head_loss_and_gradients(train_overrides, tmp_path, monkeypatch):
+    """The CPU speed-up scores fewer rows through the LM head: loss, logged metrics and LoRA gradients must hold."""
+    import trl.trainer.utils as trl_utils
+
+    scores_all = trl_utils._use_triton
+    ctx = TrainContext(load_config(None, train_overrides), "", None, tmp_path)
+    ctx.base_path = ctx.config.base_model
+    ctx.tokenizer = load_tokenizer(ctx.base_path)
+    trainer = sft_trainer(ctx)
+    assert trl_utils._use_triton(torch.device("cpu")) and not scores_all(torch.device("cpu"))
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert (batch["labels"] == -100).float().mean() > 0.5  # most positions carry no label: the saving is real
+    model = trainer.model
+    results = []
+    for use_triton in (scores_all, trl_utils._use_triton):
+        monkeypatch.setattr(trl_utils, "_use_triton", use_triton)
+        model.zero_grad()
+        trainer._metrics["train"].clear()
+        loss = trainer.compute_loss(model, dict(batch))
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+        metrics = {k: v[-1] for k, v in trainer._metrics["train"].items() if k != "num_tokens"}  # a running count
+        results.append((loss.detach(), grads, metrics))
+    (full, full_grads, full_metrics), (labelled, labelled_grads, labelled_metrics) = results
+    torch.testing.assert_close(labelled, full)
+    assert full_grads.keys() == labelled_grads.keys() and any(g.abs().sum() > 0 for g in full_grads.values())
+    for name, grad in full_grads.items():
+        torch.testing.assert_close(labelled_grads[name], grad, rtol=1e-4, atol=1e-6)
+    assert full_metrics.keys() == labelled_metrics.keys() and "entropy" in full_metrics
+    for key, value in full_metrics.items():
+        assert labelled_metrics[key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
+
+
 # --- SFT jobs --------------------------------------------------------------------------------------------------
 
 

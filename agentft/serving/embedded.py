@@ -6,8 +6,9 @@ can send code, retrieval and safety steps through one forward pass.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +107,29 @@ class EmbeddedBackend:
         return not any(getattr(config.get(name), "use_dora", False) for name in wanted if name)
 
     def _adapter_context(self, adapter: str | None) -> Any:
-        import contextlib
-
         if not self.adapters:
             return contextlib.nullcontext()
         if adapter is None:
             return self.model.disable_adapter()
         self.model.set_adapter(adapter)
-        return contextlib.nullcontext()
+        return self._merged()
+
+    @contextlib.contextmanager
+    def _merged(self) -> Iterator[None]:
+        """The active adapter folded into the base weights for one batch, then taken out again.
+
+        On a CPU a batch costs its prefill, and an unmerged LoRA adds its own small matmuls to every linear layer:
+        ~13% of the safety suite's time (SmolLM2-135M, r=16 on all linear layers: 124 s unmerged, 108 s merged).
+        A quantized base keeps the adapter apart: folding it into 4- or 8-bit weights would round it away.
+        """
+        if getattr(self.model, "hf_quantizer", None) is not None:
+            yield
+            return
+        self.model.merge_adapter()
+        try:
+            yield
+        finally:
+            self.model.unmerge_adapter()
 
     def _generate_batch(
         self, requests: list[GenerationRequest], make_processor: Callable[[], Any] | None = None
@@ -174,8 +190,6 @@ class EmbeddedBackend:
     def _run(
         self, requests: list[GenerationRequest], wanted: set[str | None], logits_processor: Any = None
     ) -> list[Completion]:
-        import contextlib
-
         import torch
 
         started = time.perf_counter()
