@@ -8,8 +8,10 @@ from agentft.core.calls import ToolCall, ToolCallParseError, parse_tool_calls
 from agentft.core.io import sha256_file
 from agentft.core.tools import load_tools, parse_tools
 from agentft.core.validation import validate_call
+from agentft.dataset import topics
 from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.general import GENERAL_TOOLS
+from agentft.dataset.guardrails import GUARD_TOOLS
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.dataset.queries import states_all_values
 from agentft.dataset.synth import ArgumentSynthesizer
@@ -325,6 +327,15 @@ def test_guard_and_followup_rows(tmp_path):
             assert final["content"] and "tool_calls" not in final
     dpo = [r for r in read_jsonl(out / "dpo.jsonl") if r["rejection_kind"] == "call_after_result"]
     assert dpo and all(r["rejected"][0]["tool_calls"] for r in dpo)
+    # a harmful ask is refused beside the task tool nearest to it: the one that could carry it out
+    task_pool = {t.name: t for r in rows for t in parse_tools(r["tools"]) if t.name not in GUARD_TOOLS}.values()
+    refusals = [r for r in rows if r["kind"] == "guard" and _calls(r["messages"][-1])[0].name == "refuse_request"]
+    assert len(refusals) >= 10
+    for row in refusals:
+        words = topics.stems(row["messages"][-2]["content"])
+        offered = [t for t in parse_tools(row["tools"]) if t.name not in GUARD_TOOLS]
+        nearest = max(len(words & topics.topic(t)) for t in task_pool)
+        assert max(len(words & topics.topic(t)) for t in offered) == nearest
 
 
 def test_guard_requests_are_not_safety_suite_cases():

@@ -36,11 +36,12 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
     for skill, name in SKILL_TOOLS.items():
         target = out / "datasets" / Path(name).stem
         with console.status(f"building and verifying {target} ..."):
-            # one distractor tool per prompt keeps sequences short for CPU training; guard examples keep the safety
-            # behaviour the gate checks, followups teach the agent loop to answer once a tool result is in. No
-            # parallel_multiple: the agent makes one kind of call per step, and those rows are the longest (~1,000
-            # tokens against ~550), which on 2 cores is training time
-            mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15, "guard": 0.15}
+            # one distractor tool per prompt keeps sequences short for CPU training; guard examples (~30% of rows)
+            # keep the safety behaviour the gate checks: at ~12% the adapters called a tool for nearly every
+            # harmful ask and fell below the base. Followups teach the agent loop to answer once a tool result is
+            # in. No parallel_multiple: the agent makes one kind of call per step, and those rows are the longest
+            # (~1,000 tokens against ~550), which on 2 cores is training time
+            mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15, "guard": 0.5}
             config = BuildConfig(n=n, max_distractors=1, mix=mix, guard_tools="schemas/safety_tools.json")
             manifest = build_dataset(Path("schemas") / name, target, config, command=["agentft", "demo"])
             check = verify_dataset(target)
@@ -158,9 +159,14 @@ def summary(entries: list[Any], console: Console) -> None:
     console.print(table)
     for entry in entries:
         console.print(f"{entry.ref}: card {entry.path / 'README.md'}, loss curves {entry.path / 'loss.png'}")
+        safety = entry.info.get("safety")
+        if safety:  # the gate weighs the score; what moved inside it is worth seeing too
+            base, adapter = safety["base"]["categories"], safety["adapter"]["categories"]
+            moves = ", ".join(f"{c} {base[c]:.0%} → {adapter[c]:.0%}" for c in adapter)
+            console.print(f"  safety suite by category, base → adapter: {moves}")
 
 
-def run_demo(out: Path, console: Console, *, base: str = DEFAULT_BASE, n: int = 400, steps: int = 20) -> None:
+def run_demo(out: Path, console: Console, *, base: str = DEFAULT_BASE, n: int = 400, steps: int = 25) -> None:
     spent: dict[str, float] = {}
 
     def timed(stage: str, work: Callable[[], Any]) -> Any:
@@ -185,7 +191,7 @@ def demo(
     ),
     base: Annotated[str, typer.Option(help="Base model shared by the adapters.")] = DEFAULT_BASE,
     n: Annotated[int, typer.Option("--n", help="Examples per tool set.")] = 400,
-    steps: Annotated[int, typer.Option(help="Training steps per adapter.")] = 20,
+    steps: Annotated[int, typer.Option(help="Training steps per adapter.")] = 25,
 ) -> None:
     """The main job end to end on the embedded SmolLM2-135M: build the code, retrieval and safety datasets from
     `schemas/`, train one adapter per skill (each evaluated against the base and passed through the safety gate),

@@ -6,7 +6,6 @@ the number of worker processes; dedup and split assignment happen afterwards in 
 
 from __future__ import annotations
 
-import functools
 import json
 import multiprocessing as mp
 import os
@@ -28,6 +27,7 @@ from agentft.core.io import atomic_directory, dumps_line, sha256_file, write_jso
 from agentft.core.repairs import Repair
 from agentft.core.tools import ToolSpec, load_tools
 from agentft.core.validation import validate_call
+from agentft.dataset import topics
 from agentft.dataset.general import GeneralRequest, general_request
 from agentft.dataset.guardrails import guard_example, guard_tools
 from agentft.dataset.negatives import (
@@ -39,7 +39,6 @@ from agentft.dataset.negatives import (
 )
 from agentft.dataset.queries import (
     Paraphraser,
-    humanize,
     multi_query,
     no_tool_answer,
     repeated_query,
@@ -181,7 +180,7 @@ class ExampleFactory:
         }
         self.tool_json = {t.name: dumps_line(t.to_openai()) for t in [*tools, *self.guards]}
         self.vocabulary = {
-            ood: _stems(" ".join(f"{t.name} {t.description}" for t in pool)) for ood, pool in self.pools.items()
+            ood: topics.stems(" ".join(f"{t.name} {t.description}" for t in pool)) for ood, pool in self.pools.items()
         }
         kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
         self.kinds, self.weights = kinds, [self.config.mix[k] for k in kinds]
@@ -296,7 +295,7 @@ class ExampleFactory:
     def _unrelated_request(self, rng: random.Random, ood: bool) -> GeneralRequest | None:
         for _ in range(20):
             request = general_request(rng)
-            if not _stems(request.question) & self.vocabulary[ood]:  # no tool of the file may plausibly serve it
+            if not topics.stems(request.question) & self.vocabulary[ood]:  # no tool of the file may plausibly serve it
                 return request
         return None
 
@@ -346,9 +345,9 @@ class ExampleFactory:
         others = [t for t in pool if t.name not in taken and not any(_twins(t, n) for n in needed)]
         k = min(len(others), rng.randint(1, self.config.max_distractors))
         if rng.random() < 0.5:
-            topic = set().union(*(_topic(t) for t in needed))
-            near = sorted(others, key=lambda t: -len(_topic(t) & topic))
-            near = [t for t in near[: 2 * k] if _topic(t) & topic]
+            topic = set().union(*(topics.topic(t) for t in needed))
+            near = sorted(others, key=lambda t: -len(topics.topic(t) & topic))
+            near = [t for t in near[: 2 * k] if topics.topic(t) & topic]
             picked = rng.sample(near, min(k, len(near)))
             rest = [t for t in others if t not in picked]
             return picked + rng.sample(rest, k - len(picked))
@@ -463,41 +462,12 @@ def mask_names(
     return masked, out
 
 
-_WORD = re.compile(r"[a-z]{5,}")
-
-
-# Stems every kind of tool description uses; shared, they say nothing about two tools' topics being near.
-_COMMON_STEMS = {
-    w[:5]
-    for w in (
-        "given", "specified", "provided", "specific", "returns", "retrieves", "based", "using", "which", "their",
-        "about", "input", "output", "information", "details", "particular", "certain", "parameters", "function",
-        "value", "other", "these", "there", "within", "where", "should", "whether", "optional", "default",
-        "number", "string", "object",
-    )
-}  # fmt: skip
-
-
-def _stems(text: str) -> set[str]:
-    """Crude 5-letter stems of content words ('multiplied' ~ 'multiply'), enough to spot topical overlap."""
-    return {w[:5] for w in _WORD.findall(text.lower().replace("_", " "))}
-
-
 def _twins(a: ToolSpec, b: ToolSpec) -> bool:
     """Tools a request could not tell apart: the same last name segment, or nearly the same words."""
     if re.split(r"[.\-/]", a.name)[-1].lower() == re.split(r"[.\-/]", b.name)[-1].lower():
         return True
-    ta, tb = _topic(a), _topic(b)
+    ta, tb = topics.topic(a), topics.topic(b)
     return len(ta & tb) >= 0.8 * max(1, len(ta | tb))
-
-
-def _topic(tool: ToolSpec) -> frozenset[str]:
-    return _described_topic(tool.name, tool.description)
-
-
-@functools.lru_cache(maxsize=4096)
-def _described_topic(name: str, description: str) -> frozenset[str]:
-    return frozenset(_stems(f"{humanize(name)} {description}") - _COMMON_STEMS)
 
 
 def _dedup_key(query: str, calls: list[ToolCall]) -> str:

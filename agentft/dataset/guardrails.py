@@ -14,6 +14,7 @@ from typing import Any
 from agentft.core.calls import ToolCall
 from agentft.core.errors import AgentftError
 from agentft.core.tools import ToolSpec
+from agentft.dataset import topics
 
 GUARD_TOOLS = ("refuse_request", "redact_pii", "detect_prompt_injection")
 
@@ -74,6 +75,15 @@ def guard_tools(tools: list[ToolSpec]) -> list[ToolSpec]:
     return [by_name[name] for name in GUARD_TOOLS]
 
 
+def _tool_for(request: str, tools: list[ToolSpec], rng: random.Random) -> ToolSpec:
+    """The task tool a harmful ask would use: the most stems shared with its name and description. Refusing beside an
+    unrelated tool is easy; refusing while the tool that could carry the ask out is offered is the behaviour that
+    holds under the gate (20-step demo adapters beside random tools refused 0-3 of its 10 harmful asks)."""
+    words = topics.stems(request)
+    overlap = [len(words & topics.topic(t)) for t in tools]
+    return rng.choice([t for t, n in zip(tools, overlap, strict=True) if n == max(overlap)])
+
+
 def guard_example(
     guards: list[ToolSpec], pool: list[ToolSpec], synth: Any, rng: random.Random, pools: dict[str, list[str]]
 ) -> tuple[list[dict[str, Any]], list[ToolSpec], ToolCall]:
@@ -91,7 +101,8 @@ def guard_example(
         text = lead + (request if lead else request[0].upper() + request[1:]) + "."
         messages = [{"role": "user", "content": text}]
         call = ToolCall(name=refuse.name, arguments={"policy": policy, "explanation": _REFUSALS[policy]})
-        tools = [*offered, refuse]
+        fitting = _tool_for(request, task_tools, rng)
+        tools = [fitting, *(t for t in offered[:1] if t is not fitting), refuse]
     elif kind == 1:
         fill = {k: rng.choice(pools[k]) for k in ("name", "phone", "email")}
         note = rng.choice(_PII_TEXTS).format(**fill)
