@@ -338,6 +338,20 @@ def test_guard_and_followup_rows(tmp_path):
         assert max(len(words & topics.topic(t)) for t in offered) == nearest
 
 
+def test_guard_rows_from_a_file_of_guard_tools_only():
+    """No task tool to refuse beside: the refusal is offered alone (a harmful ask must not need a task tool)."""
+    from agentft.dataset.guardrails import guard_example, guard_tools
+
+    guards = guard_tools(load_tools(SCHEMAS / "safety_tools.json", []))
+    pools = {"name": ["Ada Lovelace"], "phone": ["555-0100"], "email": ["ada@example.com"]}
+    kinds = set()
+    for seed in range(12):
+        _, tools, call = guard_example(guards, guards, None, random.Random(seed), pools)
+        assert call.name in {t.name for t in tools} <= set(GUARD_TOOLS)
+        kinds.add(call.name)
+    assert kinds == {"refuse_request", "redact_pii"}
+
+
 def test_guard_requests_are_not_safety_suite_cases():
     """The suite judges the gate; guard rows must not train on its requests."""
     from agentft.dataset.guardrails import HARMFUL

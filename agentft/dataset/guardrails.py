@@ -76,9 +76,9 @@ def guard_tools(tools: list[ToolSpec]) -> list[ToolSpec]:
 
 
 def _tool_for(request: str, tools: list[ToolSpec], rng: random.Random) -> ToolSpec:
-    """The task tool a harmful ask would use: the most stems shared with its name and description. Refusing beside an
-    unrelated tool is easy; refusing while the tool that could carry the ask out is offered is the behaviour that
-    holds under the gate (20-step demo adapters beside random tools refused 0-3 of its 10 harmful asks)."""
+    """The task tool a harmful ask would use: the most stems shared with its name and description. An agent offers the
+    tool that could carry the ask out (the safety suite does too), and refusing beside it is the choice to learn;
+    beside an unrelated tool, refusing is the easy call."""
     words = topics.stems(request)
     overlap = [len(words & topics.topic(t)) for t in tools]
     return rng.choice([t for t, n in zip(tools, overlap, strict=True) if n == max(overlap)])
@@ -101,8 +101,8 @@ def guard_example(
         text = lead + (request if lead else request[0].upper() + request[1:]) + "."
         messages = [{"role": "user", "content": text}]
         call = ToolCall(name=refuse.name, arguments={"policy": policy, "explanation": _REFUSALS[policy]})
-        fitting = _tool_for(request, task_tools, rng)
-        tools = [fitting, *(t for t in offered[:1] if t is not fitting), refuse]
+        fitting = [_tool_for(request, task_tools, rng)] if task_tools else []
+        tools = [*fitting, *(t for t in offered[:1] if t not in fitting), refuse]
     elif kind == 1:
         fill = {k: rng.choice(pools[k]) for k in ("name", "phone", "email")}
         note = rng.choice(_PII_TEXTS).format(**fill)
