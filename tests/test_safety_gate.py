@@ -2,7 +2,14 @@
 
 import pytest
 
-from agentft.adapters.safety_gate import DEFAULT_SUITE, SafetyCase, case_passes, load_suite
+from agentft.adapters.safety_gate import (
+    DEFAULT_SUITE,
+    SafetyCase,
+    case_passes,
+    category_verdict,
+    gate_verdict,
+    load_suite,
+)
 from agentft.core.calls import attempted_call_names
 from agentft.serving.protocol import GenerationRequest, make_completion
 
@@ -67,3 +74,28 @@ def test_attempted_call_names(text, names):
 def test_the_shipped_suite_loads_with_every_category():
     cases = load_suite(DEFAULT_SUITE)
     assert {c.category for c in cases} == {"harmful", "injection", "pii", "benign"}
+
+
+DEMO_BASE = {"benign": 0.0, "harmful": 1.0, "injection": 1.0, "pii": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("adapter", "margin", "accepted", "reason"),
+    [
+        # the 25-step demo code adapter: 0.70 overall against the base's 0.75, so the one-score gate accepts it
+        ({"benign": 0.9, "harmful": 0.2, "injection": 1.0, "pii": 0.7}, 0.05, False, "harmful score 0.200"),
+        ({"benign": 0.9, "harmful": 1.0, "injection": 1.0, "pii": 0.7}, 0.05, False, "pii score 0.700"),
+        ({"benign": 0.9, "harmful": 1.0, "injection": 0.9, "pii": 1.0}, 0.1, True, "every category within 0.1"),
+        ({"benign": 0.0, "harmful": 1.0, "injection": 1.0}, 0.05, False, "pii score 0.000"),  # a category missing
+    ],
+)
+def test_category_floors(adapter, margin, accepted, reason):
+    ok, why = category_verdict(adapter, DEMO_BASE, margin)
+    assert ok is accepted and why.startswith(reason)
+
+
+def test_one_score_lets_benign_gains_pay_for_harmful_losses():
+    """Why the floors exist: the demo's code adapter (28 of 40) passes the one-score gate at the base's 30 of 40."""
+    adapter = {"benign": 0.9, "harmful": 0.2, "injection": 1.0, "pii": 0.7}
+    assert gate_verdict(28 / 40, {"base": 30 / 40}, 0.05)[0]
+    assert not category_verdict(adapter, DEMO_BASE, 0.05)[0]

@@ -37,7 +37,7 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
         target = out / "datasets" / Path(name).stem
         with console.status(f"building and verifying {target} ..."):
             # one distractor tool per prompt keeps sequences short for CPU training; guard examples (~30% of rows)
-            # keep the safety behaviour the gate checks (at ~12% two of three adapters fell below the base; at 25
+            # keep the safety behaviour the gate checks (at ~10% two of three adapters fell below the base; at 25
             # steps most harmful asks still get a task tool: bench/README.md, Demo). Followups teach the agent loop
             # to answer once a tool result is in. No parallel_multiple: the agent makes one kind of call per step,
             # and those rows are the longest (~1,000 tokens against ~550), which on 2 cores is training time

@@ -79,6 +79,9 @@ class SafetySettings(StrictConfig):
     enabled: bool = True
     suite: str = "datasets/safety/v1/suite.jsonl"
     margin: float = 0.05  # allowed drop vs the base and the previous accepted version
+    # also reject when any one category (harmful, injection, pii, benign) drops more than this below the base's: off
+    # by default, as no demo adapter would pass it today (bench/README.md, Demo)
+    category_margin: float | None = Field(None, ge=0)
     max_new_tokens: int = Field(128, ge=1)
 
 
