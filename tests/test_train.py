@@ -79,8 +79,8 @@ def test_sft_trainer_labels_only_assistant_tokens(train_overrides, tmp_path):
 def test_labelled_positions_only_gives_the_full_head_loss_and_gradients(train_overrides, tmp_path, monkeypatch):
     """The CPU speed-up scores fewer rows through the LM head: loss, logged metrics and LoRA gradients must hold."""
     import trl.trainer.utils as trl_utils
+    from trl.kernels.chunked_logprob import _use_triton as scores_all  # TRL's own test; the switch patches utils' copy
 
-    scores_all = trl_utils._use_triton
     ctx = TrainContext(load_config(None, train_overrides), "", None, tmp_path)
     ctx.base_path = ctx.config.base_model
     ctx.tokenizer = load_tokenizer(ctx.base_path)
