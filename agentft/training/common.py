@@ -58,6 +58,28 @@ def training_args(ctx: TrainContext, has_eval: bool) -> dict[str, Any]:
     }
 
 
+def score_labelled_positions_only() -> None:
+    """Make TRL's fused LM head (SFT, DPO) score only the positions that carry a label on CPU too.
+
+    TRL projects every position through the vocabulary-sized head where it has no Triton, so that compilers (Neuron)
+    see one tile shape per sequence length. Eager CPU compiles nothing, and with the loss on the assistant turn only
+    ~15% of positions have a label: the head's forward and backward were ~30% of a step. Scoring the labelled rows
+    made SmolLM2-135M steps 1.45x faster on 2 cores (4 steps: 49.6 s vs 34.2 s), with the same loss and gradients
+    (tests/test_train.py). A TRL without this switch is left as it is.
+    """
+    import trl.trainer.utils as trl_utils
+
+    scores_all = getattr(trl_utils, "_use_triton", None)
+    if scores_all is None or getattr(scores_all, "labelled_only", False):
+        return
+
+    def compact(device: Any) -> bool:
+        return device.type == "cpu" or scores_all(device)
+
+    compact.labelled_only = True  # type: ignore[attr-defined]
+    trl_utils._use_triton = compact
+
+
 def trainer_kwargs(
     ctx: TrainContext, model: Any, train_rows: list[dict[str, Any]], val_rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -65,6 +87,7 @@ def trainer_kwargs(
     from agentft.training.data import to_dataset
     from agentft.training.lora import optimizers
 
+    score_labelled_positions_only()  # TRL's switch is process-wide: set where every stage builds its trainer
     return {
         "model": model,
         "train_dataset": to_dataset(train_rows),
