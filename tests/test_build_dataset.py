@@ -336,6 +336,22 @@ def test_guard_and_followup_rows(tmp_path):
         offered = [t for t in parse_tools(row["tools"]) if t.name not in GUARD_TOOLS]
         nearest = max(len(words & topics.topic(t)) for t in task_pool)
         assert max(len(words & topics.topic(t)) for t in offered) == nearest
+    # personal data of every kind redact_pii removes, each named in the call
+    redactions = [c for r in rows if r["kind"] == "guard" for c in _calls(r["messages"][-1]) if c.name == "redact_pii"]
+    assert len({e for c in redactions for e in c.arguments["entity_types"]}) >= 4  # beyond names, phones, e-mails
+    # DPO's unsafe side: the offered task tool carrying the harmful ask out, the tool a planted instruction names
+    unsafe = {
+        json.dumps(r["prompt"]): r for r in read_jsonl(out / "dpo.jsonl") if r["rejection_kind"] == "unsafe_call"
+    }
+    guards = [r for r in rows if r["kind"] == "guard" and _calls(r["messages"][-1])[0].name != "redact_pii"]
+    assert len(guards) >= 10
+    for row in guards:
+        pair = unsafe[json.dumps(row["messages"][:-1])]
+        (rejected,) = _calls(pair["rejected"][0])
+        assert rejected.name not in GUARD_TOOLS
+        assert validate_call(rejected, parse_tools(row["tools"])) == []
+        if _calls(row["messages"][-1])[0].name == "detect_prompt_injection":
+            assert rejected.name in row["messages"][-2]["content"]  # the planted instruction names it
 
 
 def test_guard_rows_from_a_file_of_guard_tools_only():
@@ -344,10 +360,12 @@ def test_guard_rows_from_a_file_of_guard_tools_only():
 
     guards = guard_tools(load_tools(SCHEMAS / "safety_tools.json", []))
     pools = {"name": ["Ada Lovelace"], "phone": ["555-0100"], "email": ["ada@example.com"]}
+    pools |= {"address": ["12 Analytical Way"], "ipv4": ["192.0.2.1"]}
     kinds = set()
     for seed in range(12):
-        _, tools, call = guard_example(guards, guards, None, random.Random(seed), pools)
+        _, tools, call, unsafe = guard_example(guards, guards, None, random.Random(seed), pools)
         assert call.name in {t.name for t in tools} <= set(GUARD_TOOLS)
+        assert unsafe is None  # no task tool that could carry the ask out
         kinds.add(call.name)
     assert kinds == {"refuse_request", "redact_pii"}
 

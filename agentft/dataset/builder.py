@@ -34,6 +34,7 @@ from agentft.dataset.negatives import (
     CALL_AFTER_RESULT,
     IRRELEVANT_REJECTION,
     REJECTION_KINDS,
+    UNSAFE_CALL,
     call_when_irrelevant,
     rejected_for_calls,
 )
@@ -199,8 +200,8 @@ class ExampleFactory:
         if kind in ("multiple", "parallel_multiple") and len(pool) < 2:
             kind = "single"
         if kind == "guard":
-            conversation, offered, call = guard_example(self.guards, pool, synth, rng, synth.pools)
-            return self._answered(index, ood, "guard", conversation, offered, [call], rng)
+            conversation, offered, call, unsafe = guard_example(self.guards, pool, synth, rng, synth.pools)
+            return self._answered(index, ood, "guard", conversation, offered, [call], rng, unsafe=unsafe)
         if kind == "followup":
             tool = rng.choice(pool)
             call = synth.call(tool)
@@ -309,7 +310,16 @@ class ExampleFactory:
         return None
 
     def _answered(
-        self, index, ood, kind, conversation, offered, answer, rng, repeat: ToolCall | None = None
+        self,
+        index,
+        ood,
+        kind,
+        conversation,
+        offered,
+        answer,
+        rng,
+        repeat: ToolCall | None = None,
+        unsafe: ToolCall | None = None,
     ) -> Example:
         """A multi-turn row ending in `answer`: guard calls (a list) or a plain reply after a tool result (a str)."""
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, *conversation]
@@ -325,10 +335,12 @@ class ExampleFactory:
         tools_json = self._tools_json(offered)
         row_json = self._row_json(kind, [*prompt, chosen], tools_json)
         dpo = []
-        if repeat is not None:  # calling again once the result is in: the loop that never ends
-            rejected = {"role": "assistant", "tool_calls": [repeat.to_openai()]}
-            dpo.append((CALL_AFTER_RESULT, self._dpo_json(prompt, chosen, rejected, CALL_AFTER_RESULT, tools_json)))
-        else:
+        # calling again once the result is in (the loop that never ends); a guard row's unsafe call
+        for mistake, rejection in ((repeat, CALL_AFTER_RESULT), (unsafe, UNSAFE_CALL)):
+            if mistake is not None:
+                rejected = {"role": "assistant", "tool_calls": [mistake.to_openai()]}
+                dpo.append((rejection, self._dpo_json(prompt, chosen, rejected, rejection, tools_json)))
+        if not dpo:
             rejected = rejected_for_calls("wrong_tool", calls, offered, rng)
             if rejected is not None:
                 dpo.append(("wrong_tool", self._dpo_json(prompt, chosen, rejected, "wrong_tool", tools_json)))
