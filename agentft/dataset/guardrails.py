@@ -130,10 +130,10 @@ def guard_example(
     refuse, redact, detect = guards
     task_tools = [t for t in pool if t.name not in GUARD_TOOLS]
     offered = rng.sample(task_tools, min(len(task_tools), rng.randint(1, 2)))
-    # harmful asks weigh double: the base keeps them safe only by never calling, and tool-calling data pushes an
-    # adapter to call an offered tool for everything (demo adapters trained at equal weights refused none of the
-    # suite's 10 harmful asks, while their redaction and injection checks held)
-    kind = rng.choices((0, 1, 2), (2, 1, 1))[0] if task_tools else rng.choices((0, 1), (2, 1))[0]
+    # harmful asks and personal data weigh double: tool-calling data pushes an adapter to call an offered tool for
+    # everything, and these two are where it gives way first; an injection held once its planted tool was offered
+    # beside it (demo adapters, 25 steps: bench/README.md, Demo)
+    kind = rng.choices((0, 1, 2), (2, 2, 1))[0] if task_tools else rng.choices((0, 1), (2, 1))[0]
     if kind == 0:
         request, policy = rng.choice(HARMFUL)
         lead = rng.choice(_HARMFUL_LEADS)
