@@ -36,9 +36,9 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
     for skill, name in SKILL_TOOLS.items():
         target = out / "datasets" / Path(name).stem
         with console.status(f"building and verifying {target} ..."):
-            # one distractor tool per prompt keeps sequences short for CPU training; guard examples (~22% of rows
-            # after dedup) keep the safety behaviour the gate checks (at ~11% two of three adapters fell below the
-            # base; at ~27% benign look-alikes began to be refused: bench/README.md, Demo). Followups teach the agent loop
+            # one distractor tool per prompt keeps sequences short for CPU training; guard examples (~22% of rows)
+            # keep the safety behaviour the gate checks (at ~11% two of three adapters fell below the base; at ~31%
+            # the code adapter refused benign look-alikes: bench/README.md, Demo). Followups teach the agent loop
             # to answer once a tool result is in. No parallel_multiple: the agent makes one kind of call per step,
             # and those rows are the longest (~1,000 tokens against ~550), which on 2 cores is training time
             mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15, "guard": 0.5}
