@@ -163,6 +163,16 @@ def test_code_sandbox_confines_files_and_blocks_network(tmp_path):
     assert "bad.py:1" in box.lint_code(["bad.py", "pkg/a.py"]) and "pkg/a.py" not in box.lint_code(["pkg/a.py"])
 
 
+def test_citations_are_the_documents_that_name_one_by_its_title(tmp_path):
+    (tmp_path / "policy.md").write_text("# Travel policy\nBook economy.\n")
+    (tmp_path / "faq.md").write_text("# FAQ\nSee the travel policy for flights.\n")
+    (tmp_path / "menu.md").write_text("# Menu\nSoup.\n")
+    store = DocumentStore(tmp_path)
+    cited = store.get_citations("policy")
+    assert cited == f"{store.ids['faq']}: FAQ"
+    assert store.executors()["get_citations"](store.ids["policy"], limit=1) == cited
+
+
 def test_retrieval_and_safety_executors_really_work():
     store = DocumentStore(ROOT / "examples" / "docs")
     retrieval = {t.name: t for t in load_tools(SCHEMAS / "retrieval_tools.json")}
@@ -173,6 +183,8 @@ def test_retrieval_and_safety_executors_really_work():
     assert not validate_call(ToolCall(name="fetch_document", arguments={"document": doc_id}), retrieval)
     assert "25 days" in store.fetch_document(doc_id) and "25 days" in store.fetch_document("vacation-policy")
     assert doc_id in str(pytest.raises(ToolExecutionError, store.fetch_document, "nope").value)
+    assert store.get_citations(doc_id) == "no document cites 'Vacation policy'"
+    assert doc_id in str(pytest.raises(ToolExecutionError, store.get_citations, "nope").value)
     assert store.lookup_glossary("SLA").startswith("SLA:")
     redacted = redact_pii("Mail ann@example.com or call 555-867-5309, SSN 123-45-6789.", replacement="[PII]")
     assert "ann@example.com" not in redacted and "555-867-5309" not in redacted and "123-45-6789" not in redacted

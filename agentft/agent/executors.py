@@ -238,12 +238,25 @@ class DocumentStore:
         hits = [d for d in ranked if self._score(query, self.docs[d])][:top_k]
         return "\n".join(f"{d}: {self._title(d)}" for d in hits) or "no documents found"
 
-    def fetch_document(self, document: str, max_chars: int = 2000) -> str:
-        doc_id = self.ids.get(document, document)  # a file name is accepted too, for people calling it by hand
+    def _known(self, document: str) -> str:
+        """The id of `document` (a file name is accepted too, for people calling it by hand); an unknown one is
+        answered with the ids that exist, so the model's next step can use one."""
+        doc_id = self.ids.get(document, document)
         if doc_id not in self.docs:
             known = "; ".join(f"{d} ({self._title(d)})" for d in self.docs)
             raise ToolExecutionError(f"unknown document {document!r}; known: {known}")
-        return self.docs[doc_id][:max_chars]
+        return doc_id
+
+    def fetch_document(self, document: str, max_chars: int = 2000) -> str:
+        return self.docs[self._known(document)][:max_chars]
+
+    def get_citations(self, document_id: str, since: str | None = None, limit: int = 10) -> str:
+        """The collection's documents that name this one by its title: a local store has no citation index, and
+        `since` has nothing to filter (documents carry no dates)."""
+        doc_id = self._known(document_id)
+        title = self._title(doc_id).lower()
+        citing = [d for d in self.docs if d != doc_id and title in self.docs[d].lower()][:limit]
+        return "\n".join(f"{d}: {self._title(d)}" for d in citing) or f"no document cites {self._title(doc_id)!r}"
 
     def summarize_document(self, document_id: str, style: str = "brief", max_words: int = 60) -> str:
         words = self.fetch_document(document_id).split()
@@ -266,6 +279,7 @@ class DocumentStore:
             "web_search": self.web_search,
             "search_documents": self.search_documents,
             "fetch_document": self.fetch_document,
+            "get_citations": self.get_citations,
             "summarize_document": self.summarize_document,
             "lookup_glossary": self.lookup_glossary,
         }
