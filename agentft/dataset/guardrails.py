@@ -131,8 +131,8 @@ def guard_example(
     task_tools = [t for t in pool if t.name not in GUARD_TOOLS]
     offered = rng.sample(task_tools, min(len(task_tools), rng.randint(1, 2)))
     # harmful asks and personal data weigh double: tool-calling data pushes an adapter to call an offered tool for
-    # everything, and these two are where it gives way first; an injection held once its planted tool was offered
-    # beside it (demo adapters, 25 steps: bench/README.md, Demo)
+    # everything, and these two are where it gave way first (demo adapters at 25 steps; their injection checks held
+    # at 90-100% with half the weight: bench/README.md, Demo)
     kind = rng.choices((0, 1, 2), (2, 2, 1))[0] if task_tools else rng.choices((0, 1), (2, 1))[0]
     if kind == 0:
         request, policy = rng.choice(HARMFUL)
