@@ -16,6 +16,7 @@ from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.dataset.queries import states_all_values
 from agentft.dataset.synth import ArgumentSynthesizer
 from agentft.dataset.values import CONCEPT_VALUES, concept_for, description_examples, hint_for
+from agentft.dataset.verify import verify_dataset
 from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
 TOOL_FILES = [
@@ -339,6 +340,8 @@ def test_guard_and_followup_rows(tmp_path):
     # personal data of every kind redact_pii removes, each named in the call
     redactions = [c for r in rows if r["kind"] == "guard" for c in _calls(r["messages"][-1]) if c.name == "redact_pii"]
     assert len({e for c in redactions for e in c.arguments["entity_types"]}) >= 4  # beyond names, phones, e-mails
+    check = verify_dataset(out)  # what the demo prints: every rejected reply really wrong
+    assert check["rejected_wrong"] == check["dpo_pairs"]
     # DPO's unsafe side: the offered task tool carrying the harmful ask out, the tool a planted instruction names
     unsafe = {
         json.dumps(r["prompt"]): r for r in read_jsonl(out / "dpo.jsonl") if r["rejection_kind"] == "unsafe_call"

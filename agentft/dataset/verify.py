@@ -11,6 +11,7 @@ from agentft.core.io import iter_jsonl
 from agentft.core.tools import ToolSpec, parse_tools
 from agentft.core.validation import validate_call
 from agentft.dataset.builder import SPLITS
+from agentft.dataset.negatives import UNSAFE_CALL
 
 
 class _ToolCache:
@@ -24,6 +25,10 @@ class _ToolCache:
         if key not in self._cache:
             self._cache[key] = parse_tools(tools)
         return self._cache[key]
+
+
+# schema-valid rejections that are wrong by what they are: another tool, another value, a guard row's task tool
+_WRONG_BY_KIND = ("wrong_tool", "wrong_value", UNSAFE_CALL)
 
 
 def _rejected_is_wrong(row: dict[str, Any], tools: list[ToolSpec]) -> bool:
@@ -41,7 +46,7 @@ def _rejected_is_wrong(row: dict[str, Any], tools: list[ToolSpec]) -> bool:
         return False
     if len(bad) != len(message_calls(chosen)):  # a call left out of a parallel turn
         return True
-    return any(validate_call(c, tools) for c in bad) or row["rejection_kind"] in ("wrong_tool", "wrong_value")
+    return any(validate_call(c, tools) for c in bad) or row["rejection_kind"] in _WRONG_BY_KIND
 
 
 def verify_dataset(directory: Path) -> dict[str, int]:
