@@ -26,7 +26,8 @@ def build_dataset_cmd(
         typer.Option(
             help="Example kinds and weights, e.g. single=1,parallel=1: single, multiple (the right tool among "
             "distractors), parallel (one tool called 2-4 times), parallel_multiple (several tools), irrelevance (no "
-            "offered tool fits), followup (a plain answer once the tool result is in), guard (see --guard-tools) "
+            "offered tool fits), followup (a plain answer once the tool result is in), guard (see --guard-tools), "
+            "recovery (the call again with the id a tool's unknown-id error offers; tools that take ids only) "
             "[default: single=0.25,multiple=0.25,parallel=0.2,parallel_multiple=0.15,irrelevance=0.3]."
         ),
     ] = None,

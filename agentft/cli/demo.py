@@ -40,8 +40,9 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
             # keep the safety behaviour the gate checks (at ~11% two of three adapters fell below the base; at ~31%
             # the code adapter refused benign look-alikes: bench/README.md, Demo). Followups teach the agent loop
             # to answer once a tool result is in. No parallel_multiple: the agent makes one kind of call per step,
-            # and those rows are the longest (~1,000 tokens against ~550), which on 2 cores is training time
-            mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15, "guard": 0.5}
+            # and those rows are the longest (~1,000 tokens against ~550), which on 2 cores is training time.
+            # Recovery rows (only where a tool takes an id: retrieval) teach the next call after an unknown-id error
+            mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15, "guard": 0.5, "recovery": 0.2}
             config = BuildConfig(n=n, max_distractors=1, mix=mix, guard_tools="schemas/safety_tools.json")
             manifest = build_dataset(Path("schemas") / name, target, config, command=["agentft", "demo"])
             check = verify_dataset(target)

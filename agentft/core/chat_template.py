@@ -3,7 +3,9 @@
 Many small bases (SmolLM2 among them) ship chat templates that ignore `tools=`, so agentft renders tools and calls
 itself. Training rows are prepared with the tools already inlined into the system message (`inline_tools`), which is
 what the template produces from `tools=` too; a test holds the two token-identical. The assistant turn, including its
-`<|im_end|>`, sits inside `{% generation %}` so TRL's `assistant_only_loss` trains exactly the call and the stop.
+`<|im_end|>`, sits inside `{% generation %}` so TRL's `assistant_only_loss` trains exactly the call and the stop;
+an assistant turn with `"weight": 0` (OpenAI's fine-tuning convention) stays outside it, so a row can show a mistake
+in its context (a call the tool rejected) without teaching it.
 """
 
 from __future__ import annotations
@@ -38,9 +40,7 @@ TOOL_CHAT_TEMPLATE = (
     "{%- set ns.system = body.text + '" + TOOLS_FOOTER.replace("\n", "\\n").replace("'", "\\'") + "' -%}"
     "{%- endif -%}"
     "{%- if ns.system is not none -%}{{ '<|im_start|>system\\n' + ns.system + '<|im_end|>\\n' }}{%- endif -%}"
-    "{%- for message in rest -%}"
-    "{%- if message.role == 'assistant' -%}"
-    "{{ '<|im_start|>assistant\\n' }}{%- generation -%}"
+    "{%- macro assistant_turn(message) -%}"
     "{%- if message.content -%}{{ message.content }}{%- endif -%}"
     "{%- for call in (message.tool_calls or []) -%}"
     "{%- set fn = call.function if call.function is defined else call -%}"
@@ -49,7 +49,13 @@ TOOL_CHAT_TEMPLATE = (
     "{%- if fn.arguments is string -%}{{ fn.arguments }}{%- else -%}{{ fn.arguments | tojson }}{%- endif -%}"
     "{{ '}\\n</tool_call>' }}"
     "{%- endfor -%}"
-    "{{ '<|im_end|>' }}{%- endgeneration -%}{{ '\\n' }}"
+    "{{ '<|im_end|>' }}"
+    "{%- endmacro -%}"
+    "{%- for message in rest -%}"
+    "{%- if message.role == 'assistant' -%}"
+    "{{ '<|im_start|>assistant\\n' }}"
+    "{%- if message.weight == 0 -%}{{ assistant_turn(message) }}"
+    "{%- else -%}{%- generation -%}{{ assistant_turn(message) }}{%- endgeneration -%}{%- endif -%}{{ '\\n' }}"
     "{%- elif message.role == 'tool' -%}"
     "{{ '<|im_start|>user\\n<tool_response>\\n' + message.content + '\\n</tool_response><|im_end|>\\n' }}"
     "{%- else -%}"
@@ -85,13 +91,17 @@ def format_tool_calls(tool_calls: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def flat_message(message: dict[str, Any]) -> dict[str, str]:
-    """A message as plain `{role, content}` text: Arrow-friendly (no per-row argument structs) and template-exact."""
+def flat_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as plain `{role, content}` text: Arrow-friendly (no per-row argument structs) and template-exact.
+    A `weight` is kept: the template leaves an assistant turn weighted 0 out of the trained tokens."""
     content = message.get("content") or ""
     if message.get("tool_calls"):
         calls = format_tool_calls(message["tool_calls"])
         content = f"{content}\n{calls}" if content else calls
-    return {"role": message["role"], "content": content}
+    flat: dict[str, Any] = {"role": message["role"], "content": content}
+    if "weight" in message:
+        flat["weight"] = message["weight"]
+    return flat
 
 
 def chat_messages(messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[dict[str, str]]:

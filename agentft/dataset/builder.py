@@ -42,16 +42,21 @@ from agentft.dataset.queries import (
     Paraphraser,
     multi_query,
     no_tool_answer,
+    referent,
+    referring_query,
     repeated_query,
     single_query,
     states_all_values,
 )
 from agentft.dataset.synth import ArgumentSynthesizer, SynthesisError
+from agentft.dataset.values import OBJECT_TITLES, PERSON_NOUNS
 
 # BFCL's call shapes: one call; the right tool among distractors; one tool called 2-4 times; several tools; none.
-# Then two agent-loop shapes, off by default: `followup` answers in plain text once a tool result is in (an agent
-# that never learned to stop calls tools until max_steps), `guard` keeps safety behaviour (see guardrails.py).
-KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance", "followup", "guard")
+# Then three agent-loop shapes, off by default: `followup` answers in plain text once a tool result is in (an agent
+# that never learned to stop calls tools until max_steps), `guard` keeps safety behaviour (see guardrails.py),
+# `recovery` calls again with the id a tool's error offers for the object the request named (an agent that only
+# saw errors reported back repeats them as its answer).
+KINDS = ("single", "multiple", "parallel", "parallel_multiple", "irrelevance", "followup", "guard", "recovery")
 DEFAULT_MIX = {"single": 0.25, "multiple": 0.25, "parallel": 0.2, "parallel_multiple": 0.15, "irrelevance": 0.3}
 SPLITS = ("train", "val", "test", "test_ood")
 MAX_TOOL_BYTES = 32 << 10
@@ -76,6 +81,22 @@ def _tool_result(rng: random.Random, sentences: list[str]) -> tuple[str, str]:
         result = sentence
     answer = rng.choice(["Done. {s}", "Here is what came back: {s}", "{s}", "It worked: {s}"])
     return result, answer.format(s=sentence)
+
+
+def _unknown_id_error(rng: random.Random, noun: str, wrong: Any, options: list[tuple[Any, str]]) -> str:
+    """A tool's answer to an id it does not know, listing the ones it does, in the shapes tools write it."""
+    shape = rng.randrange(4)
+    if shape == 0:
+        known = "; ".join(f"{value} ({title})" for value, title in options)
+        return f"error: unknown {noun} {json.dumps(wrong)}; known: {known}"
+    if shape == 1:
+        known = "\n".join(f"- {value}: {title}" for value, title in options)
+        return f"error: {noun} not found: {wrong}. Available {noun}s:\n{known}"
+    if shape == 2:
+        available = [{"id": value, "title": title} for value, title in options]
+        return dumps_line({"error": f"no {noun} with id {wrong}", "available": available})
+    known = ", ".join(f"{value} = {title}" for value, title in options)
+    return f"error: 404 {noun} {wrong} does not exist. Valid ids: {known}"
 
 
 @dataclass
@@ -184,6 +205,12 @@ class ExampleFactory:
             ood: topics.stems(" ".join(f"{t.name} {t.description}" for t in pool)) for ood, pool in self.pools.items()
         }
         kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
+        # a kind no tool here can make is left out of the draw, so the other kinds' rows are what they were
+        self.takes_ids = any(referent(t, key) for t in tools for key in t.properties)
+        if not self.takes_ids and "recovery" in kinds:
+            kinds.remove("recovery")
+            if not kinds:
+                raise AgentftError("--mix recovery needs a tool that takes an id (e.g. document_id, a uuid)")
         self.kinds, self.weights = kinds, [self.config.mix[k] for k in kinds]
 
     def __call__(self, index: int, ood: bool) -> Example | None:
@@ -201,7 +228,13 @@ class ExampleFactory:
             kind = "single"
         if kind == "guard":
             conversation, offered, call, unsafe = guard_example(self.guards, pool, synth, rng, synth.pools)
-            return self._answered(index, ood, "guard", conversation, offered, [call], rng, unsafe=unsafe)
+            mistake = (UNSAFE_CALL, unsafe) if unsafe is not None else None
+            return self._answered(index, ood, "guard", conversation, offered, [call], rng, mistake)
+        if kind == "recovery":
+            recovered = self._recovery(index, ood, rng, pool, synth)
+            if recovered is not None:
+                return recovered
+            kind = "single"  # no tool here takes an id of something a person names
         if kind == "followup":
             tool = rng.choice(pool)
             call = synth.call(tool)
@@ -211,7 +244,7 @@ class ExampleFactory:
                 {"role": "assistant", "tool_calls": [call.to_openai()]},
                 {"role": "tool", "name": tool.name, "content": result},
             ]
-            return self._answered(index, ood, "followup", conversation, [tool], answer, rng, repeat=call)
+            return self._answered(index, ood, "followup", conversation, [tool], answer, rng, (CALL_AFTER_RESULT, call))
         if kind == "irrelevance":
             if len(pool) >= 2 and rng.random() < 0.5:
                 return self._missing_tool(index, ood, rng, pool, synth)
@@ -318,10 +351,10 @@ class ExampleFactory:
         offered,
         answer,
         rng,
-        repeat: ToolCall | None = None,
-        unsafe: ToolCall | None = None,
+        mistake: tuple[str, ToolCall] | None = None,
     ) -> Example:
-        """A multi-turn row ending in `answer`: guard calls (a list) or a plain reply after a tool result (a str)."""
+        """A multi-turn row ending in `answer`: calls (a list) or a plain reply after a tool result (a str).
+        `mistake` is the DPO rejection: its kind and the call made instead of `answer`."""
         prompt = [{"role": "system", "content": SYSTEM_PROMPT}, *conversation]
         if isinstance(answer, str):
             chosen: dict[str, Any] = {"role": "assistant", "content": answer}
@@ -335,17 +368,57 @@ class ExampleFactory:
         tools_json = self._tools_json(offered)
         row_json = self._row_json(kind, [*prompt, chosen], tools_json)
         dpo = []
-        # calling again once the result is in (the loop that never ends); a guard row's unsafe call
-        for mistake, rejection in ((repeat, CALL_AFTER_RESULT), (unsafe, UNSAFE_CALL)):
-            if mistake is not None:
-                rejected = {"role": "assistant", "tool_calls": [mistake.to_openai()]}
-                dpo.append((rejection, self._dpo_json(prompt, chosen, rejected, rejection, tools_json)))
-        if not dpo:
+        if mistake is not None:
+            rejection, wrong = mistake
+            rejected = {"role": "assistant", "tool_calls": [wrong.to_openai()]}
+            dpo.append((rejection, self._dpo_json(prompt, chosen, rejected, rejection, tools_json)))
+        else:
             rejected = rejected_for_calls("wrong_tool", calls, offered, rng)
             if rejected is not None:
                 dpo.append(("wrong_tool", self._dpo_json(prompt, chosen, rejected, "wrong_tool", tools_json)))
         key = _dedup_key(" ".join(str(m.get("content", "")) for m in conversation), calls)
         return Example(index, kind, ood, row_json, dpo, key)
+
+    def _recovery(self, index, ood, rng, pool, synth: ArgumentSynthesizer) -> Example | None:
+        """The request names an object by its title; the first call (weighted 0: shown, not taught) passes an id
+        the tool does not know, the tool lists the ids it knows with their titles, and the answer calls again with
+        the one the request named. None when no tool takes an identifier."""
+        targets = [(tool, key, noun) for tool in pool for key in tool.properties if (noun := referent(tool, key))]
+        if not targets:
+            return None
+        tool, key, noun = rng.choice(targets)
+        schema = tool.properties[key]
+        call = synth.call(tool)
+        right = ToolCall(name=tool.name, arguments={**call.arguments, key: call.arguments.get(key)})
+        if key not in call.arguments:
+            right.arguments[key] = synth.value(schema, key)
+        others: list[Any] = []  # an invented id, then the other ids the tool knows
+        wanted = rng.randint(2, 5)
+        for _ in range(12):
+            value = synth.value(schema, key)
+            if value != right.arguments[key] and value not in others and len(others) < wanted:
+                others.append(value)
+        if len(others) < 2 or validate_call(right, [tool]):
+            return None
+        names = synth.pools["name"] if noun.split()[-1] in PERSON_NOUNS else OBJECT_TITLES
+        titles = rng.sample(list(names), len(others))
+        title = titles[0]
+        wrong = title if rng.random() < 0.5 else others[0]  # the name itself where an id is wanted, or an invented id
+        first = ToolCall(name=tool.name, arguments={**right.arguments, key: wrong})
+        if validate_call(first, [tool]):
+            first.arguments[key] = wrong = others[0]
+        options = [(right.arguments[key], title), *zip(others[1:], titles[1:], strict=False)]
+        rng.shuffle(options)
+        offered = [tool]
+        if len(pool) > 1 and rng.random() < 0.5:
+            offered = [tool, *self._distractors([tool], pool, rng)]
+            rng.shuffle(offered)
+        conversation = [
+            {"role": "user", "content": referring_query(tool, right, key, title, rng)},
+            {"role": "assistant", "tool_calls": [first.to_openai()], "weight": 0},
+            {"role": "tool", "name": tool.name, "content": _unknown_id_error(rng, noun, wrong, options)},
+        ]
+        return self._answered(index, ood, "recovery", conversation, offered, [right], rng, ("wrong_value", first))
 
     def _distractors(self, needed: list[ToolSpec], pool: list[ToolSpec], rng: random.Random) -> list[ToolSpec]:
         """1 to max_distractors other tools, half the time the ones nearest in topic (most description stems in
@@ -556,11 +629,13 @@ def generate(
     n_ood = round(config.n * config.ood_fraction) if ood_names else 0
     n_in = config.n - n_ood
     factory = ExampleFactory(tools, set(ood_names), config, paraphrase, guards)
+    warnings: list[str] = []
+    if config.mix.get("recovery", 0) > 0 and not factory.takes_ids:
+        warnings.append("no recovery rows: no tool takes an id of something people name (e.g. document_id, a uuid)")
     workers = config.workers or min(os.cpu_count() or 1, 8)
     if config.n < 2000:
         workers = 1  # process start-up costs more than it saves on small runs
     generator = _Generator(factory, workers)
-    warnings: list[str] = []
     seen: set[str] = set()
     buckets: dict[bool, list[Example]] = {False: [], True: []}
     try:

@@ -174,6 +174,15 @@ _PHRASES: dict[str, list[str]] = {
     "list": ["for {v}", "with {l} {v}", "covering {v}"],
     "thing": ["for {v}", "for the {l} {v}", "where the {l} is {v}", "with {v} as the {l}", "of {v}"],
     "generic": ["with {l} {v}", "using {v} as the {l}", "where the {l} is {v}", "for {l} {v}"],
+    # an identifier's object named by its title ({l} is the object: "document", not "document id")
+    "reference": [
+        'for the {l} "{v}"',
+        'for the {l} called "{v}"',
+        'on the "{v}" {l}',
+        'for the {l} titled "{v}"',
+        "about the {v} {l}",
+        "for our {v} {l}",
+    ],
 }
 _BOOL_TRUE = ["with {l} on", "with {l} enabled", "turning {l} on", "with {l}"]
 _BOOL_FALSE = ["with {l} off", "without {l}", "with {l} disabled", "turning {l} off"]
@@ -266,9 +275,32 @@ def _phrase_kind(tool: ToolSpec, name: str, value: Any) -> str:
     }.get(pool or "", "generic")
 
 
+# Parameters that take an identifier nobody types ("document_id", a uuid): a person names the object instead.
+_ID_NAME = re.compile(r"^(?P<noun>.*?)(?:(?:^|[_-])(?:id|uuid|ID|UUID)|(?<=[a-z])(?:Id|ID|Uuid))$")
+
+
+def _string_schema(schema: dict[str, Any]) -> bool:
+    branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    return "enum" not in schema and "const" not in schema and any(b.get("type") == "string" for b in branches)
+
+
+def referent(tool: ToolSpec, name: str) -> str | None:
+    """The object an identifier parameter stands for ('document_id' -> 'document', a bare 'id' of `get_order` ->
+    'order'); None for a parameter that is not an identifier."""
+    schema = tool.properties.get(name, {})
+    if not isinstance(schema, dict) or not _string_schema(schema):
+        return None
+    match = _ID_NAME.match(name)
+    branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    if match is None and not any(b.get("format") == "uuid" for b in branches):
+        return None
+    noun = humanize(match.group("noun")) if match else humanize(name)
+    return noun or humanize(tool.name.split(".")[-1]).split()[-1]
+
+
 def _arg_phrase(tool: ToolSpec, name: str, value: Any, rng: random.Random, kind: str | None = None) -> str:
     kind = kind or _phrase_kind(tool, name, value)
-    label = _label(tool, name)
+    label = (referent(tool, name) if kind == "reference" else None) or _label(tool, name)
     if kind == "bool":
         return rng.choice(_BOOL_TRUE if value else _BOOL_FALSE).format(l=label)
     text = _text(value)
@@ -336,12 +368,16 @@ def _lead(tool: ToolSpec, rng: random.Random, task: str | None = None) -> str:
     return rng.choice(_LEADS).format(task=task, Task=task[0].upper() + task[1:])
 
 
-def _request(tool: ToolSpec, call: ToolCall, rng: random.Random, lead: str | None = None) -> str:
-    """One natural request stating every argument: values woven into the sentence, code after a colon."""
+def _request(
+    tool: ToolSpec, call: ToolCall, rng: random.Random, lead: str | None = None, kinds: dict[str, str] | None = None
+) -> str:
+    """One natural request stating every argument: values woven into the sentence, code after a colon. `kinds`
+    overrides how a parameter is phrased."""
     task = _some_task(tool, rng)
     lead = lead or _lead(tool, rng, task)
-    code = {k: v for k, v in call.arguments.items() if _is_code(tool, k, v)}
-    phrases = [_arg_phrase(tool, k, v, rng) for k, v in call.arguments.items() if k not in code]
+    kinds = kinds or {}
+    code = {k: v for k, v in call.arguments.items() if k not in kinds and _is_code(tool, k, v)}
+    phrases = [_arg_phrase(tool, k, v, rng, kinds.get(k)) for k, v in call.arguments.items() if k not in code]
     rng.shuffle(phrases)
     style = rng.randrange(3)
     if not phrases:
@@ -364,6 +400,13 @@ def _capital(text: str) -> str:
 
 def single_query(tool: ToolSpec, call: ToolCall, rng: random.Random) -> str:
     return _framed(_request(tool, call, rng), rng, [call], [tool])
+
+
+def referring_query(tool: ToolSpec, call: ToolCall, key: str, title: str, rng: random.Random) -> str:
+    """A request that names the object `key` identifies by its title: people know "the Q3 budget review", not
+    its id, so an agent has to look the id up (or be told it by the tool it called with a wrong one)."""
+    named = ToolCall(name=call.name, arguments={**call.arguments, key: title})
+    return _framed(_request(tool, named, rng, kinds={key: "reference"}), rng, [named], [tool])
 
 
 def repeated_query(tool: ToolSpec, calls: list[ToolCall], rng: random.Random) -> str:

@@ -83,6 +83,22 @@ _EXTS = ["py", "ts", "js", "go", "rs", "md", "json", "yaml", "toml", "txt"]
 _DIRS = ["src", "lib", "tests", "app", "pkg", "scripts", "docs", "internal"]
 # Fixed, not relative to today: Faker's "-3y"/"+1y" ranges made the same build differ from one day to the next.
 _DATES_FROM, _DATES_TO = date(2023, 1, 1), date(2026, 12, 31)
+# What people call the things an id stands for (documents, projects, records), for requests that name one by its
+# title; the demo's documents are not among them.
+OBJECT_TITLES = (
+    "Q3 budget review", "Onboarding checklist", "Data retention rules", "Website redesign", "Incident postmortem",
+    "Hiring plan 2026", "Customer churn analysis", "API style guide", "Quarterly sales report", "Office move",
+    "Parental leave guidelines", "Release notes 4.2", "Board meeting minutes", "Pricing experiment",
+    "Mobile app launch", "Vendor contract renewal", "Code of conduct", "Disaster recovery plan", "Team offsite",
+    "Marketing calendar", "Annual performance review", "Cloud cost report", "Brand guidelines", "Support playbook",
+    "Research proposal", "Holiday schedule", "Remote work policy", "Warehouse inventory", "Spring campaign",
+    "Benefits overview", "Architecture decision record", "Payroll calendar", "Privacy notice", "Sprint retrospective",
+    "Expense claim template", "Training curriculum", "Risk register", "Partner agreement", "User interview notes",
+    "Migration runbook",
+)  # fmt: skip
+# Objects that are people: named, not titled.
+PERSON_NOUNS = ("user", "customer", "employee", "author", "owner", "member", "patient", "student", "contact", "player")
+
 PROGRAMMING_LANGUAGES = ["python", "javascript", "typescript", "go", "rust", "java", "bash", "sql"]
 
 
