@@ -15,7 +15,7 @@ from agentft.dataset.guardrails import GUARD_TOOLS
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
 from agentft.dataset.queries import states_all_values
 from agentft.dataset.synth import ArgumentSynthesizer
-from agentft.dataset.values import CONCEPT_VALUES, concept_for, description_examples, hint_for
+from agentft.dataset.values import CONCEPT_VALUES, OBJECT_TITLES, concept_for, description_examples, hint_for, pools
 from agentft.dataset.verify import verify_dataset
 from tests.conftest import DATA, ROOT, SCHEMAS, read_jsonl, run_cli
 
@@ -355,6 +355,50 @@ def test_guard_and_followup_rows(tmp_path):
         assert validate_call(rejected, parse_tools(row["tools"])) == []
         if _calls(row["messages"][-1])[0].name == "detect_prompt_injection":
             assert rejected.name in row["messages"][-2]["content"]  # the planted instruction names it
+
+
+def test_recovery_rows_call_again_with_the_id_the_error_offers(tmp_path):
+    """The request names an object by title; the first call (weight 0) passes an id the tool does not know; the
+    error lists the known ids with titles; the answer is the same call with the id listed beside the named title."""
+    out = tmp_path / "ds"
+    build_dataset(SCHEMAS / "retrieval_tools.json", out, BuildConfig(n=120, seed=4, mix={"recovery": 1, "single": 1}))
+    rows = [r for r in read_jsonl(out / "train.jsonl") if r["kind"] == "recovery"]
+    assert len(rows) >= 30
+    dpo = {json.dumps(r["prompt"]): r for r in read_jsonl(out / "dpo.jsonl")}
+    shapes = set()
+    for row in rows:
+        user, first, result, final = row["messages"][1:]
+        assert [m["role"] for m in (user, first, result, final)] == ["user", "assistant", "tool", "assistant"]
+        assert first["weight"] == 0 and "weight" not in final  # shown, not taught
+        (wrong,), (right,) = _calls(first), _calls(final)
+        tools = parse_tools(row["tools"])
+        assert validate_call(wrong, tools) == [] and validate_call(right, tools) == []
+        (key,) = [k for k in right.arguments if right.arguments[k] != wrong.arguments.get(k)]
+        error = result["content"]
+        assert str(wrong.arguments[key]) in error
+        # the title written right after the right id in the error is the one (of those listed) the request names
+        titles = [t for t in (*OBJECT_TITLES, *pools()["name"]) if t in error]
+        (named,) = [t for t in titles if t in user["content"]]
+        at = error.index(str(right.arguments[key]))
+        assert min((error.index(t, at), t) for t in titles if t in error[at:])[1] == named
+        shapes.add(error[:8])
+        pair = dpo[json.dumps(row["messages"][:-1])]
+        assert pair["rejection_kind"] == "wrong_value" and _calls(pair["rejected"][0]) == [wrong]
+    assert len(shapes) >= 3  # errors written the ways tools write them
+    check = verify_dataset(out)
+    assert check["rejected_wrong"] == check["dpo_pairs"] and check["valid_calls"] == check["calls"]
+
+
+def test_recovery_is_left_out_where_no_tool_takes_an_id(tmp_path):
+    """Code tools take no ids: asking for recovery rows changes nothing in their data, and says so."""
+    plain = build_dataset(SCHEMAS / "code_tools.json", tmp_path / "a", BuildConfig(n=60, mix={"single": 1}))
+    mixed = build_dataset(
+        SCHEMAS / "code_tools.json", tmp_path / "b", BuildConfig(n=60, mix={"single": 1, "recovery": 1})
+    )
+    assert mixed["files"]["train.jsonl"]["sha256"] == plain["files"]["train.jsonl"]["sha256"]
+    assert any("no recovery rows" in w for w in mixed["warnings"])
+    result = run_cli("build-dataset", SCHEMAS / "code_tools.json", "-o", tmp_path / "c", "--mix", "recovery=1")
+    assert result.returncode == 2 and "takes an id" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_guard_rows_from_a_file_of_guard_tools_only():

@@ -65,6 +65,28 @@ def test_assistant_mask_covers_exactly_the_call_and_stop(tiny_model):
     assert not any(out["assistant_masks"][: len(prompt)])  # the prompt (tools, query) carries no loss
 
 
+def test_an_assistant_turn_weighted_zero_is_context_not_loss(train_overrides, tmp_path):
+    """Recovery rows show the call a tool rejected (weight 0, OpenAI's convention) and teach only the retry;
+    through TRL's real tokenization, with the other rows' messages carrying no weight."""
+    from agentft.dataset.builder import BuildConfig, build_dataset
+
+    data = tmp_path / "ds"
+    build_dataset(ROOT / "schemas" / "retrieval_tools.json", data, BuildConfig(n=40, mix={"recovery": 1, "single": 1}))
+    # the tiny tokenizer spells ids out in many tokens: room for every row, so none is dropped as fully masked
+    overrides = [*train_overrides, f"dataset={data}", "max_length=4096"]
+    ctx = TrainContext(load_config(None, overrides), "", None, tmp_path)
+    ctx.base_path = ctx.config.base_model
+    ctx.tokenizer = load_tokenizer(ctx.base_path)
+    trainer = sft_trainer(ctx)
+    rows = read_jsonl(data / "train.jsonl")
+    assert {r["kind"] for r in rows} == {"recovery", "single"} and len(rows) == len(trainer.train_dataset)
+    for row, example in zip(rows, trainer.train_dataset, strict=True):
+        trained = ctx.tokenizer.decode([label for label in example["labels"] if label != -100])
+        assert trained == format_tool_calls(row["messages"][-1]["tool_calls"]) + "<|im_end|>"
+        if row["kind"] == "recovery":  # the rejected call is in the input, outside the loss
+            assert format_tool_calls(row["messages"][2]["tool_calls"]) in ctx.tokenizer.decode(example["input_ids"])
+
+
 def test_sft_trainer_labels_only_assistant_tokens(train_overrides, tmp_path):
     ctx = TrainContext(load_config(None, train_overrides), "", None, tmp_path)
     ctx.base_path = ctx.config.base_model
