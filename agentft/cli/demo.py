@@ -17,8 +17,8 @@ from rich.table import Table
 
 from agentft.cli.common import bfcl_default, console, quiet_libraries
 from agentft.core.models import DEFAULT_BASE
-from agentft.core.tools import SKILL_TOOLS, load_tools
-from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset, takes_ids
+from agentft.core.tools import SKILL_TOOLS
+from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.verify import verify_dataset
 
 AGENT_TASKS = [
@@ -40,15 +40,8 @@ def build_datasets(out: Path, n: int, console: Console) -> dict[str, Path]:
             # keep the safety behaviour the gate checks (at ~11% two of three adapters fell below the base; at ~31%
             # the code adapter refused benign look-alikes: bench/README.md, Demo). Followups teach the agent loop
             # to answer once a tool result is in. No parallel_multiple: the agent makes one kind of call per step,
-            # and those rows are the longest (~1,000 tokens against ~550), which on 2 cores is training time.
-            # Recovery rows (only where a tool takes an id: retrieval) teach the next call after an unknown-id error;
-            # guard rows keep their share beside them (at 27% instead of 30% retrieval lost its refusals in a run)
-            mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15}
-            rest = sum(mix.values())
-            mix["guard"] = 0.5
-            if takes_ids(load_tools(Path("schemas") / name, [])):
-                mix["recovery"] = 0.2
-                mix["guard"] = 0.5 * (rest + mix["recovery"]) / rest
+            # and those rows are the longest (~1,000 tokens against ~550), which on 2 cores is training time
+            mix = {**DEFAULT_MIX, "parallel_multiple": 0.0, "followup": 0.15, "guard": 0.5}
             config = BuildConfig(n=n, max_distractors=1, mix=mix, guard_tools="schemas/safety_tools.json")
             manifest = build_dataset(Path("schemas") / name, target, config, command=["agentft", "demo"])
             check = verify_dataset(target)

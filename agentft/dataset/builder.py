@@ -182,11 +182,6 @@ def _with_id(row_id: str, body: str) -> str:
     return '{"id":' + json.dumps(row_id) + "," + body[1:] + "\n"
 
 
-def takes_ids(tools: Sequence[ToolSpec]) -> bool:
-    """Whether recovery rows can be made: some tool takes an id of something people name."""
-    return any(referent(t, key) for t in tools for key in t.properties)
-
-
 class ExampleFactory:
     """Generates the example for one index; pure function of (tools, config, index)."""
 
@@ -211,7 +206,7 @@ class ExampleFactory:
         }
         kinds = [k for k in KINDS if self.config.mix.get(k, 0) > 0]
         # a kind no tool here can make is left out of the draw, so the other kinds' rows are what they were
-        self.takes_ids = takes_ids(tools)
+        self.takes_ids = any(referent(t, key) for t in tools for key in t.properties)  # recovery rows possible
         if not self.takes_ids and "recovery" in kinds:
             kinds.remove("recovery")
             if not kinds:
