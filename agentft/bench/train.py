@@ -120,11 +120,19 @@ def eval_backend() -> str:
 
 
 def run_eval(
-    backend: str, model: str, suites: list[str], out: Path, dtype: str = "bfloat16", constrain_calls: bool = False
+    backend: str,
+    model: str,
+    suites: list[str],
+    out: Path,
+    dtype: str = "bfloat16",
+    constrain_calls: bool = False,
+    outputs: Path | None = None,
 ) -> dict[str, Any]:
-    """`agentft eval` on one model in its own process (a vLLM engine per process), greedy; its scores per suite."""
+    """`agentft eval` on one model in its own process (a vLLM engine per process), greedy; its scores per suite.
+    `outputs`: every case's reply and verdict as JSONL."""
     command = [sys.executable, "-m", "agentft", "eval", f"--backend={backend}", f"--base={model}", f"--dtype={dtype}"]
     command += ["--constrain-calls"] if constrain_calls else []
+    command += [f"--outputs={outputs}"] if outputs else []
     subprocess.run([*command, *suites, f"--json={out}"], check=True)
     return json.loads(out.read_text())["results"]["base"]
 
@@ -203,6 +211,8 @@ def bench_training(
     sft_adapter: str | None = None,
     constrain_calls: bool = False,
     seed: int = 0,
+    batch_size: int = 2,
+    outputs: Path | None = None,
     registry: Path = REGISTRY,
     log: Any = print,
 ) -> dict[str, Any]:
@@ -213,7 +223,8 @@ def bench_training(
     `dpo_steps` it is only evaluated again (e.g. with `constrain_calls`). `constrain_calls`: base and adapter are also
     decoded with their calls held to the tools' schemas (`agentft eval --constrain-calls`), reported beside the free
     decoding. `seed`: of the training data and of training (LoRA init, shuffling), to measure how much one recipe
-    varies from run to run; the held-out tools and the irrelevance suite stay the same."""
+    varies from run to run; the held-out tools and the irrelevance suite stay the same. `outputs`: a folder for the
+    adapter's (and an uncached base's) every reply and verdict, one JSONL per model and decoding."""
     if not 0 <= dpo_steps < steps:
         raise AgentftError(f"--dpo-steps must be in [0, --steps): {dpo_steps} of {steps}")
     reused = None
@@ -248,7 +259,7 @@ def bench_training(
             f"base_model={DEFAULT_BASE}",
             f"dataset={dataset}",
             f"dtype={dtype}",
-            "batch_size=2",
+            f"batch_size={batch_size}",
             "learning_rate=5e-4",
             f"seed={seed}",
             "max_length=1536",
@@ -327,18 +338,26 @@ def bench_training(
             files += [folder / f"BFCL_v4_{c}.json" for c in categories]
         cases = f"{','.join(categories)}|{limit}|{EVAL_MAX_NEW_TOKENS}|{_cases_digest(files)}"
         base_key = f"bench-train|{backend}|{dtype}|{base_path}|{cases}"  # not the temporary folder's path
+        if outputs:
+            outputs.mkdir(parents=True, exist_ok=True)
+
+        def cases(name: str) -> Path | None:
+            return outputs / f"{name}.jsonl" if outputs else None
+
         base_scores = AdapterRegistry(registry).base_result(
-            base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json", dtype)
+            base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json", dtype, outputs=cases("base"))
         )
-        adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json", dtype)
+        adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json", dtype, outputs=cases("adapter"))
         constrained: dict[str, dict[str, Any]] = {}
         if constrain_calls:
             constrained["base"] = AdapterRegistry(registry).base_result(
                 f"{base_key}|constrain_calls",
-                lambda: run_eval(backend, base_path, suites, tmp / "base_c.json", dtype, constrain_calls=True),
+                lambda: run_eval(
+                    backend, base_path, suites, tmp / "base_c.json", dtype, True, cases("base_constrained")
+                ),
             )
             constrained["adapter"] = run_eval(
-                backend, str(merged), suites, tmp / "adapter_c.json", dtype, constrain_calls=True
+                backend, str(merged), suites, tmp / "adapter_c.json", dtype, True, cases("adapter_constrained")
             )
         manifest = json.loads((dataset / "manifest.json").read_text())
         results["training"] = {
@@ -348,7 +367,7 @@ def bench_training(
             "kinds": manifest["counts"]["train"],
             "general_call_rows": manifest["general_call_rows"]["train"],
             "steps": steps - dpo_steps,
-            "batch_size": 2,
+            "batch_size": batch_size,
             "dtype": dtype,
             "held_out_tools": len(json.loads(held_out_tools.read_text())),
             "adapter": entry.ref,

@@ -63,7 +63,9 @@ def bench_serve_cmd(
 @bench_app.command("train")
 def bench_train_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="JSON output.")] = Path("bench/train.json"),
-    steps: Annotated[int, typer.Option(help="Training steps (batch 2), SFT and DPO together.")] = TRAIN_STEPS,
+    steps: Annotated[int, typer.Option(help="Training steps, SFT and DPO together.")] = TRAIN_STEPS,
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per training step.")] = 2,
+    n: Annotated[int, typer.Option("--n", min=10, help="Training data's examples, as in build-dataset.")] = 1000,
     limit: Annotated[int, typer.Option(help="Cases per BFCL category and per agentft suite.")] = 100,
     overhead_steps: Annotated[
         int, typer.Option(help="Steps of the agentft-vs-plain-TRL overhead runs (0 skips them).")
@@ -109,6 +111,10 @@ def bench_train_cmd(
             "(held-out tools and irrelevance suite unchanged)."
         ),
     ] = 0,
+    outputs: Annotated[
+        Path | None,
+        typer.Option(help="Folder for every reply and verdict (JSONL per model and decoding), to read the errors."),
+    ] = None,
 ) -> None:
     """Accuracy of the embedded base vs base + an adapter (SFT, then DPO with --dpo-steps) trained only on agentft
     data, on every BFCL AST category in the BFCL folder and on irrelevance asked of tools held out of training
@@ -119,7 +125,7 @@ def bench_train_cmd(
     build: dict = {"general_calls": general_calls}
     if mix:
         build["mix"] = parse_mix(mix)
-    dpo = {
+    options = {
         "dpo_steps": dpo_steps,
         "dpo_kinds": _names(dpo_kinds) if dpo_kinds else None,
         "dpo_learning_rate": dpo_learning_rate,
@@ -127,8 +133,11 @@ def bench_train_cmd(
         "sft_adapter": sft_adapter,
         "constrain_calls": constrain_calls,
         "seed": seed,
+        "batch_size": batch_size,
+        "n": n,
+        "outputs": outputs,
     }
-    _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **dpo)})
+    _write_bench(out, {"train": _run_train_bench(steps, limit, overhead_steps, build=build, **options)})
 
 
 def _names(text: str) -> list[str]:
