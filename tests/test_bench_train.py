@@ -89,9 +89,15 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
     suites = ["--bfcl=tests/data/bfcl", "--categories=simple_python", "--dataset=datasets/code_tools", "--split=test"]
     suites += ["--limit=2", "--max-new-tokens=8"]
     scores = [run_eval("embedded", str(m), suites, tmp_path / f"{i}.json") for i, m in enumerate((tiny_model, merged))]
-    scores.append(run_eval("embedded", str(merged), suites, tmp_path / "calls.json", constrain_calls=True))
+    cases = tmp_path / "cases.jsonl"  # bench train --outputs: every reply and verdict, to read the errors
+    scores.append(
+        run_eval("embedded", str(merged), suites, tmp_path / "calls.json", constrain_calls=True, outputs=cases)
+    )
     for result in scores:
         assert {suite: s["n"] for suite, s in result.items()} == {"test": 2, "bfcl:simple_python": 2}
+    records = [json.loads(line) for line in cases.read_text().splitlines()]
+    assert sorted(r["suite"] for r in records) == ["bfcl:simple_python"] * 2 + ["test"] * 2
+    assert all("output" in r and "correct" in r and "expected" in r for r in records)
     decodings = [json.loads((tmp_path / f"{name}.json").read_text())["decoding"] for name in ("0", "calls")]
     assert decodings == ["free", "calls constrained to the tools' schemas"]
 
@@ -104,6 +110,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
         (["--general-calls", "2"], "general_calls must be in [0, 1]"),
         (["--dpo-steps", "60", "--sft-adapter", "nope@v1"], "no adapter named 'nope'"),
         (["--sft-adapter", "nope@v1", "--constrain-calls"], "no adapter named 'nope'"),
+        (["--batch-size", "0"], "--batch-size"),
     ],
 )
 def test_bench_train_options_fail_before_any_training(args: list[str], message: str, tmp_path: Path) -> None:

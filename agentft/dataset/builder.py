@@ -389,8 +389,8 @@ class ExampleFactory:
         tool, key, noun = rng.choice(targets)
         schema = tool.properties[key]
         call = synth.call(tool)
-        right = ToolCall(name=tool.name, arguments={**call.arguments, key: call.arguments.get(key)})
-        if key not in call.arguments:
+        right = ToolCall(name=tool.name, arguments=dict(call.arguments))
+        if key not in right.arguments:  # an optional id the draw left out
             right.arguments[key] = synth.value(schema, key)
         others: list[Any] = []  # an invented id, then the other ids the tool knows
         wanted = rng.randint(2, 5)

@@ -279,19 +279,16 @@ def _phrase_kind(tool: ToolSpec, name: str, value: Any) -> str:
 _ID_NAME = re.compile(r"^(?P<noun>.*?)(?:(?:^|[_-])(?:id|uuid|ID|UUID)|(?<=[a-z])(?:Id|ID|Uuid))$")
 
 
-def _string_schema(schema: dict[str, Any]) -> bool:
-    branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
-    return "enum" not in schema and "const" not in schema and any(b.get("type") == "string" for b in branches)
-
-
 def referent(tool: ToolSpec, name: str) -> str | None:
     """The object an identifier parameter stands for ('document_id' -> 'document', a bare 'id' of `get_order` ->
     'order'); None for a parameter that is not an identifier."""
     schema = tool.properties.get(name, {})
-    if not isinstance(schema, dict) or not _string_schema(schema):
+    if not isinstance(schema, dict) or "enum" in schema or "const" in schema:
+        return None
+    branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    if not any(b.get("type") == "string" for b in branches):
         return None
     match = _ID_NAME.match(name)
-    branches = schema.get("oneOf") or schema.get("anyOf") or [schema]
     if match is None and not any(b.get("format") == "uuid" for b in branches):
         return None
     noun = humanize(match.group("noun")) if match else humanize(name)
