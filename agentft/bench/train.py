@@ -341,23 +341,25 @@ def bench_training(
         if outputs:
             outputs.mkdir(parents=True, exist_ok=True)
 
-        def cases(name: str) -> Path | None:
+        def case_file(name: str) -> Path | None:
             return outputs / f"{name}.jsonl" if outputs else None
 
         base_scores = AdapterRegistry(registry).base_result(
-            base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json", dtype, outputs=cases("base"))
+            base_key, lambda: run_eval(backend, base_path, suites, tmp / "base.json", dtype, outputs=case_file("base"))
         )
-        adapter_scores = run_eval(backend, str(merged), suites, tmp / "adapter.json", dtype, outputs=cases("adapter"))
+        adapter_scores = run_eval(
+            backend, str(merged), suites, tmp / "adapter.json", dtype, outputs=case_file("adapter")
+        )
         constrained: dict[str, dict[str, Any]] = {}
         if constrain_calls:
             constrained["base"] = AdapterRegistry(registry).base_result(
                 f"{base_key}|constrain_calls",
                 lambda: run_eval(
-                    backend, base_path, suites, tmp / "base_c.json", dtype, True, cases("base_constrained")
+                    backend, base_path, suites, tmp / "base_c.json", dtype, True, case_file("base_constrained")
                 ),
             )
             constrained["adapter"] = run_eval(
-                backend, str(merged), suites, tmp / "adapter_c.json", dtype, True, cases("adapter_constrained")
+                backend, str(merged), suites, tmp / "adapter_c.json", dtype, True, case_file("adapter_constrained")
             )
         manifest = json.loads((dataset / "manifest.json").read_text())
         results["training"] = {
