@@ -6,14 +6,14 @@ import pytest
 
 from agentft.core.calls import ToolCall, ToolCallParseError, parse_tool_calls
 from agentft.core.io import sha256_file
-from agentft.core.tools import load_tools, parse_tools
+from agentft.core.tools import ToolSpec, load_tools, parse_tools
 from agentft.core.validation import validate_call
 from agentft.dataset import topics
 from agentft.dataset.builder import DEFAULT_MIX, SPLITS, BuildConfig, build_dataset
 from agentft.dataset.general import GENERAL_TOOLS
 from agentft.dataset.guardrails import GUARD_TOOLS
 from agentft.dataset.negatives import IRRELEVANT_REJECTION, REJECTION_KINDS
-from agentft.dataset.queries import states_all_values
+from agentft.dataset.queries import flag_phrases, single_query, states_all_values
 from agentft.dataset.synth import ArgumentSynthesizer
 from agentft.dataset.values import CONCEPT_VALUES, OBJECT_TITLES, concept_for, description_examples, hint_for, pools
 from agentft.dataset.verify import verify_dataset
@@ -544,6 +544,46 @@ def test_queries_write_quantities_naturally_and_frame_calls_and_refusals_alike(t
     openers = ("Quick question. ", "Hi! ", "For a school project: ")
     for kinds in ({"single", "parallel"}, {"irrelevance"}):  # extra words must not be a sign that no tool fits
         assert any(r["messages"][-2]["content"].startswith(openers) for r in rows if r["kind"] in kinds)
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "on", "off"),
+    [
+        ("avoid_tolls", "Option to avoid toll roads, if possible.", "avoiding toll roads",
+         "without avoiding toll roads"),
+        ("recursive", "Whether to recursively list files.", "recursively listing files",
+         "not recursively listing files"),
+        ("include_archived", "Flag to determine if archived ones are included.", "including archived",
+         "without including archived"),
+        ("is_closed", "", "that is closed", "that is not closed"),
+        ("active_only", "", "active only", "not just active ones"),
+        ("has_parking", "", "that has parking", "without parking"),
+    ],
+)  # fmt: skip
+def test_flags_are_asked_for_by_what_they_do(name, description, on, off):
+    tool = ToolSpec(
+        name="t", parameters={"type": "object", "properties": {name: {"type": "boolean", "description": description}}}
+    )
+    assert on in flag_phrases(tool, name, True) and off in flag_phrases(tool, name, False)
+
+
+@pytest.mark.parametrize("name", ["verbose", "read_only", "detailed"])
+def test_flags_that_do_not_say_what_they_do_are_named_as_settings(name):
+    tool = ToolSpec(name="t", parameters={"type": "object", "properties": {name: {"type": "boolean"}}})
+    assert flag_phrases(tool, name, True) == [] == flag_phrases(tool, name, False)
+
+
+def test_units_and_methods_are_named_as_people_name_them():
+    properties = {
+        "temp_unit": {"type": "string", "enum": ["celsius", "kelvin"]},
+        "method": {"type": "string", "enum": ["simpson", "trapezoid"]},
+    }
+    tool = ToolSpec(
+        name="integrate", description="Integrate a function.", parameters={"type": "object", "properties": properties}
+    )
+    call = ToolCall(name="integrate", arguments={"temp_unit": "celsius", "method": "simpson"})
+    queries = " ".join(single_query(tool, call, random.Random(seed)) for seed in range(40))
+    assert "in celsius" in queries and "using the simpson method" in queries
 
 
 @pytest.mark.parametrize(

@@ -186,6 +186,37 @@ _PHRASES: dict[str, list[str]] = {
 }
 _BOOL_TRUE = ["with {l} on", "with {l} enabled", "turning {l} on", "with {l}"]
 _BOOL_FALSE = ["with {l} off", "without {l}", "with {l} disabled", "turning {l} off"]
+# A flag said by what it does, as people ask for it ("avoiding toll roads", "without including archived ones"): {vp}
+# is the flag's verb phrase ("avoid toll roads"), {ing} the same with the verb's -ing form.
+_FLAG_ON = ["{ing}", "{ing} as well", "making sure to {vp}"]
+_FLAG_OFF = ["without {ing}", "not {ing}", "making sure not to {vp}"]
+# A flag that states a property ("is_closed", "has_parking", "active_only"): {x} is the property.
+_STATE_PHRASES = {
+    "is": (["that is {x}", "making it {x}"], ["that is not {x}", "not {x}"]),
+    "has": (["that has {x}", "with {x}"], ["without {x}", "that has no {x}"]),
+    "can": (["that can {x}", "so that it can {x}"], ["that cannot {x}", "so that it can't {x}"]),
+    "only": (["{x} only", "only the {x} ones"], ["not just {x} ones", "whether {x} or not"]),
+}
+_FLAG_VERBS = frozenset({
+    "include", "use", "allow", "avoid", "enable", "show", "return", "fetch", "get", "send", "skip", "ignore",
+    "exclude", "save", "overwrite", "notify", "sort", "apply", "force", "follow", "verify", "validate", "compress",
+    "delete", "keep", "remove", "add", "hide", "display", "export", "track", "round", "normalize", "check",
+    "filter", "download", "generate", "create", "print", "log", "cache", "retry", "preserve", "strip", "merge",
+    "list", "load", "open", "refresh", "reset", "run", "lock", "encrypt", "archive", "transfer", "calculate",
+    "convert", "detect"
+})  # fmt: skip
+_DOUBLED = frozenset({
+    "get", "set", "run", "put", "stop", "skip", "strip", "log", "cut", "shut", "ship", "drop", "wrap", "omit",
+    "submit", "transfer"
+})  # fmt: skip
+_WHETHER_TO = re.compile(
+    r"^(?:whether(?: or not)?|option|flag|choose|set (?:this )?to true) to ([a-z][a-z0-9' -]+)", re.I
+)
+# "Flag to determine if ..." says nothing of what the flag does
+_VAGUE_VERBS = frozenset(
+    {"decide", "determine", "indicate", "specify", "control", "toggle", "choose", "denote", "signal", "set"}
+)
+_CLAUSE_END = re.compile(r"[.,;:(]| or not\b| if \b| when \b| default")
 _ENUM_MEANINGS = {
     "asc": "ascending order (asc)",
     "desc": "descending order (desc)",
@@ -295,17 +326,65 @@ def referent(tool: ToolSpec, name: str) -> str | None:
     return noun or humanize(tool.name.split(".")[-1]).split()[-1]
 
 
+def _gerund(verb: str) -> str:
+    if verb in _DOUBLED:
+        return verb + verb[-1] + "ing"
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
+def flag_phrases(tool: ToolSpec, name: str, value: bool) -> list[str]:
+    """How people ask for a boolean flag by what it does: from a description that says "Whether to avoid toll
+    roads", or a name that reads as a verb phrase (`include_archived`) or a property (`is_closed`, `active_only`).
+    Empty where neither says it, and the flag is named as a setting instead ("with dry run on")."""
+    desc = tool.properties.get(name, {}).get("description", "")
+    match = _WHETHER_TO.match(desc.strip()) if isinstance(desc, str) else None
+    words = humanize(name).split()
+    words_vp = _CLAUSE_END.split(match.group(1))[0].split() if match else []
+    if 1 <= len(words_vp) <= 7 and words_vp[0].lower() not in _VAGUE_VERBS:
+        pass
+    elif words and words[0] in _FLAG_VERBS:
+        words_vp = words
+    elif len(words) >= 2 and words[:-1] != ["read"] and (words[0] in _STATE_PHRASES or words[-1] == "only"):
+        state, x = (words[0], words[1:]) if words[0] in _STATE_PHRASES else ("only", words[:-1])
+        return [p.format(x=" ".join(x)) for p in _STATE_PHRASES[state][0 if value else 1]]
+    else:
+        return []
+    verb = 1 if len(words_vp) > 1 and words_vp[0].endswith("ly") else 0  # "recursively list ..."
+    vp = " ".join(words_vp)
+    ing = " ".join([*words_vp[:verb], _gerund(words_vp[verb]), *words_vp[verb + 1 :]])
+    return [p.format(vp=vp, ing=ing) for p in (_FLAG_ON if value else _FLAG_OFF)]
+
+
+def _enum_phrases(name: str, label: str) -> list[str]:
+    """Enum phrasings, plus the ways a unit or a method is named ("in celsius", "using the simpson method")."""
+    phrases = list(_PHRASES["enum"])
+    if re.search(r"(unit|units|scale|format|currency|language|system)$", name.lower()):
+        phrases.append("in {v}")
+    last = label.split()[-1] if label else ""
+    if last in ("method", "model", "algorithm", "mode", "strategy", "engine"):
+        phrases.append("using the {v} " + last)
+    return phrases
+
+
 def _arg_phrase(tool: ToolSpec, name: str, value: Any, rng: random.Random, kind: str | None = None) -> str:
     kind = kind or _phrase_kind(tool, name, value)
     label = (referent(tool, name) if kind == "reference" else None) or _label(tool, name)
     if kind == "bool":
+        meant = flag_phrases(tool, name, value)
+        if meant and rng.random() < 0.7:
+            return rng.choice(meant)
         return rng.choice(_BOOL_TRUE if value else _BOOL_FALSE).format(l=label)
     text = _text(value)
     if kind == "enum" and isinstance(value, str) and value.lower() in _ENUM_MEANINGS and rng.random() < 0.5:
         return f"in {_ENUM_MEANINGS[value.lower()]}"
     if kind == "number":
         text = _quantity(value, _unit(tool, name), rng)
-    return rng.choice(_PHRASES[kind]).format(v=text, l=label)
+    phrases = _enum_phrases(name, label) if kind == "enum" else _PHRASES[kind]
+    return rng.choice(phrases).format(v=text, l=label)
 
 
 def _is_code(tool: ToolSpec, name: str, value: Any) -> bool:
