@@ -89,7 +89,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
     suites = ["--bfcl=tests/data/bfcl", "--categories=simple_python", "--dataset=datasets/code_tools", "--split=test"]
     suites += ["--limit=2", "--max-new-tokens=8"]
     scores = [run_eval("embedded", str(m), suites, tmp_path / f"{i}.json") for i, m in enumerate((tiny_model, merged))]
-    cases = tmp_path / "cases.jsonl"  # bench train --outputs: every reply and verdict, to read the errors
+    cases = tmp_path / "adapter_constrained.jsonl"  # bench train --outputs: every reply and verdict, per model
     scores.append(
         run_eval("embedded", str(merged), suites, tmp_path / "calls.json", constrain_calls=True, outputs=cases)
     )
@@ -98,6 +98,7 @@ def test_the_merged_adapter_is_decoded_like_the_base(tiny_model: Path, tiny_adap
     records = [json.loads(line) for line in cases.read_text().splitlines()]
     assert sorted(r["suite"] for r in records) == ["bfcl:simple_python"] * 2 + ["test"] * 2
     assert all("output" in r and "correct" in r and "expected" in r for r in records)
+    assert {r["model"] for r in records} == {"adapter_constrained"}  # not "base", as agentft eval calls it
     decodings = [json.loads((tmp_path / f"{name}.json").read_text())["decoding"] for name in ("0", "calls")]
     assert decodings == ["free", "calls constrained to the tools' schemas"]
 

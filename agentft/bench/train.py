@@ -29,7 +29,7 @@ from typing import Any
 from agentft.adapters.merge import export_merged
 from agentft.adapters.registry import AdapterRegistry
 from agentft.core.errors import AgentftError
-from agentft.core.io import iter_jsonl
+from agentft.core.io import dumps_line, iter_jsonl, write_text_atomic
 from agentft.core.models import DEFAULT_BASE, preferred_dtype
 from agentft.core.tools import SKILL_TOOLS, load_tools
 from agentft.dataset.builder import BuildConfig, build_dataset
@@ -134,6 +134,9 @@ def run_eval(
     command += ["--constrain-calls"] if constrain_calls else []
     command += [f"--outputs={outputs}"] if outputs else []
     subprocess.run([*command, *suites, f"--json={out}"], check=True)
+    if outputs:  # `agentft eval` calls the model it is given "base"; here it may be the merged adapter
+        records = [{**r, "model": outputs.stem} for r in iter_jsonl(outputs)]
+        write_text_atomic(outputs, "".join(dumps_line(r) + "\n" for r in records))
     return json.loads(out.read_text())["results"]["base"]
 
 
