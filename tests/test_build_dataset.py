@@ -574,9 +574,9 @@ def test_flags_that_do_not_say_what_they_do_are_named_as_settings(name):
 
 
 def test_units_and_methods_are_named_as_people_name_them():
-    properties = {
+    properties = {  # an enum and a free string alike
         "temp_unit": {"type": "string", "enum": ["celsius", "kelvin"]},
-        "method": {"type": "string", "enum": ["simpson", "trapezoid"]},
+        "method": {"type": "string", "description": "The integration method, e.g. 'simpson'."},
     }
     tool = ToolSpec(
         name="integrate", description="Integrate a function.", parameters={"type": "object", "properties": properties}
@@ -595,6 +595,11 @@ def test_units_and_methods_are_named_as_people_name_them():
         ("Where you are (e.g., 34.052235, -118.243683).", ["34.052235, -118.243683"]),
         ("The title of the event, such as an artist's name or a play title.", []),
         ("The name of the team.", []),
+        ("The unit of the radius. Default is 'cm'.", ["cm"]),  # the default it names is a value it takes
+        ("The model to use (default 'Darwin').", ["Darwin"]),
+        ("Defaults to kilometers.", ["kilometers"]),
+        ("The year. Default is the current year.", []),
+        ("Default: none.", []),
     ],
 )
 def test_a_descriptions_own_examples_are_found(description, examples):

@@ -359,11 +359,14 @@ def flag_phrases(tool: ToolSpec, name: str, value: bool) -> list[str]:
     return [p.format(vp=vp, ing=ing) for p in (_FLAG_ON if value else _FLAG_OFF)]
 
 
-def _enum_phrases(name: str, label: str) -> list[str]:
-    """Enum phrasings, plus the ways a unit or a method is named ("in celsius", "using the simpson method")."""
-    phrases = list(_PHRASES["enum"])
-    if re.search(r"(unit|units|scale|format|currency|language|system)$", name.lower()):
-        phrases.append("in {v}")
+def _phrases(kind: str, name: str, label: str, value: Any) -> list[str]:
+    """The kind's phrasings, plus the ways people name a unit or a method ("in celsius", "using the simpson
+    method") where the parameter is one, enum or free string."""
+    phrases = list(_PHRASES[kind])
+    if kind not in ("enum", "thing", "generic") or not isinstance(value, str):
+        return phrases
+    if re.search(r"(unit|units|scale|format|currency|system)$", name.lower()):
+        phrases += ["in {v}", "in {v}"]
     last = label.split()[-1] if label else ""
     if last in ("method", "model", "algorithm", "mode", "strategy", "engine"):
         phrases.append("using the {v} " + last)
@@ -383,8 +386,7 @@ def _arg_phrase(tool: ToolSpec, name: str, value: Any, rng: random.Random, kind:
         return f"in {_ENUM_MEANINGS[value.lower()]}"
     if kind == "number":
         text = _quantity(value, _unit(tool, name), rng)
-    phrases = _enum_phrases(name, label) if kind == "enum" else _PHRASES[kind]
-    return rng.choice(phrases).format(v=text, l=label)
+    return rng.choice(_phrases(kind, name, label, value)).format(v=text, l=label)
 
 
 def _is_code(tool: ToolSpec, name: str, value: Any) -> bool:

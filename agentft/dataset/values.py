@@ -324,7 +324,13 @@ def concept_for(name: str, description: str = "") -> str | None:
     return None
 
 
-_EXAMPLE = re.compile(r"(?:\be\.g\.|\bfor example|\bsuch as|\bfor instance|\bi\.e\.)[,:]?\s*(.+)", re.I)
+# "e.g. 'Boston, MA'", and the default a description names ("Default is 'cm'"): the values the tool expects
+_EXAMPLE = re.compile(
+    r"(?:\be\.g\.|\bfor example|\bsuch as|\bfor instance|\bi\.e\.|\bdefaults?(?: value)?(?: is| to|:| (?=['\"])))"
+    r"[,:]?\s*(.+)",
+    re.I,
+)
+_NO_VALUE = re.compile(r"(a|an|the|your|none|null|empty|not set|unset|current|today|true|false)\b", re.I)
 _QUOTED = re.compile(r"'([^']{1,60})'|\"([^\"]{1,60})\"")
 
 
@@ -338,7 +344,7 @@ def description_examples(description: str) -> list[str]:
     quoted = [a or b for a, b in _QUOTED.findall(text)]
     if quoted:
         return [q.strip() for q in quoted if q.strip()]
-    if re.match(r"(a|an|your|the user|the name)\b", text, re.I):  # "such as an artist's name": a kind, not a value
+    if _NO_VALUE.match(text):  # "such as an artist's name", "Default is the current year": no value
         return []
     text = re.split(r"[)\]]|\.(?:\s|$)", text)[0]
     parts = [p.strip(" .") for p in re.split(r",\s*(?:or\s+|and\s+)?|\s+or\s+", text)]
