@@ -120,8 +120,10 @@ def bench_train_cmd(
     data, on every BFCL AST category in the BFCL folder and on irrelevance asked of tools held out of training
     (bench/suites, kept fixed); training tokens/s; and the overhead of `agentft train` over a plain TRL script with
     the same settings. The adapter is merged into the base and both are decoded alike, on vLLM where it is
-    installed. On 2 CPU cores with native bf16: ~65 min of training, then ~10 min of evaluation on vLLM (hours on the
-    embedded backend); bench/README.md, Training."""
+    installed. On 2 CPU cores with native bf16 (AMX): ~22 min of training at batch 2 (about linear in
+    --batch-size; ~70 min in fp32 on a CPU without bf16), then ~4 min of evaluation on vLLM with --constrain-calls
+    once the base's scores are cached, ~16 min the first time (hours on the embedded backend); bench/README.md,
+    Training."""
     build: dict = {"general_calls": general_calls}
     if mix:
         build["mix"] = parse_mix(mix)
