@@ -342,21 +342,28 @@ def flag_phrases(tool: ToolSpec, name: str, value: bool) -> list[str]:
     Empty where neither says it, and the flag is named as a setting instead ("with dry run on")."""
     desc = tool.properties.get(name, {}).get("description", "")
     match = _WHETHER_TO.match(desc.strip()) if isinstance(desc, str) else None
-    words = humanize(name).split()
     words_vp = _CLAUSE_END.split(match.group(1))[0].split() if match else []
-    if 1 <= len(words_vp) <= 7 and words_vp[0].lower() not in _VAGUE_VERBS:
-        pass
-    elif words and words[0] in _FLAG_VERBS:
-        words_vp = words
-    elif len(words) >= 2 and words[:-1] != ["read"] and (words[0] in _STATE_PHRASES or words[-1] == "only"):
-        state, x = (words[0], words[1:]) if words[0] in _STATE_PHRASES else ("only", words[:-1])
-        return [p.format(x=" ".join(x)) for p in _STATE_PHRASES[state][0 if value else 1]]
-    else:
-        return []
+    if not 1 <= len(words_vp) <= 7 or words_vp[0].lower() in _VAGUE_VERBS:
+        words_vp = humanize(name).split()
+        if not words_vp or words_vp[0] not in _FLAG_VERBS:
+            return _property_phrases(words_vp, value)
     verb = 1 if len(words_vp) > 1 and words_vp[0].endswith("ly") else 0  # "recursively list ..."
     vp = " ".join(words_vp)
     ing = " ".join([*words_vp[:verb], _gerund(words_vp[verb]), *words_vp[verb + 1 :]])
     return [p.format(vp=vp, ing=ing) for p in (_FLAG_ON if value else _FLAG_OFF)]
+
+
+def _property_phrases(words: list[str], value: bool) -> list[str]:
+    """A flag named for a property ("is closed", "active only"); empty for any other name."""
+    if len(words) < 2 or words == ["read", "only"]:
+        return []
+    if words[0] in _STATE_PHRASES:
+        state, x = words[0], words[1:]
+    elif words[-1] == "only":
+        state, x = "only", words[:-1]
+    else:
+        return []
+    return [p.format(x=" ".join(x)) for p in _STATE_PHRASES[state][0 if value else 1]]
 
 
 def _phrases(kind: str, name: str, label: str, value: Any) -> list[str]:
