@@ -472,6 +472,27 @@ def test_general_questions_come_both_with_and_without_the_tool_that_answers_them
     assert all(not _calls(r["messages"][-1]) for r in read_jsonl(tmp_path / "irr" / "train.jsonl"))
 
 
+@pytest.mark.parametrize("year", [2024, 2031])
+def test_value_pools_do_not_depend_on_the_clock(year, monkeypatch):
+    """Faker's time() and relative ranges read datetime.now(): a build must not change with the hour it runs."""
+    from datetime import datetime
+
+    from faker.providers import date_time
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(year, 6, 1, 12, 0, 0, tzinfo=tz)
+
+    expected = pools()
+    pools.cache_clear()
+    monkeypatch.setattr(date_time, "datetime", Frozen)
+    try:
+        assert pools() == expected
+    finally:
+        pools.cache_clear()
+
+
 @pytest.mark.parametrize("sample", sorted(p.parent for p in (ROOT / "datasets").glob("*/manifest.json")), ids=str)
 def test_committed_sample_datasets_rebuild_byte_identical(sample, tmp_path):
     """The manifest's lineage has to be enough to rebuild its data: this fails when a generator change was not
